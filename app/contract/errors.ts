@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Every error code a call may answer with; the UI picks its advice by code. */
+export const errorCodes = [
+  'invalid_input',
+  'unknown_call',
+  'not_found',
+  'already_exists',
+  'not_writable',
+  'path_outside_root',
+  'corrupt_store',
+  'newer_schema',
+  'no_project',
+  'unauthorized',
+  'forbidden',
+  'unavailable',
+  'cancelled',
+  'timeout',
+  'conflict',
+  'internal',
+] as const;
+
+/** Union of the error codes above. */
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** The error as it crosses a transport: a code and a message that says what to do. */
+export const wireErrorSchema = z.object({ code: z.enum(errorCodes), message: z.string() });
+
+/** Wire form of an error. */
+export type WireError = z.infer<typeof wireErrorSchema>;
+
+/** The error services throw for anything a user can act on; hosts turn it into `{code, message}`. */
+export class OrreryError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OrreryError';
+    this.code = code;
+  }
+
+  /** The `{code, message}` form sent to clients. */
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** True when the value is an OrreryError (also across bundles, where instanceof may fail). */
+export function isOrreryError(value: unknown): value is OrreryError {
+  return value instanceof OrreryError || (value instanceof Error && value.name === 'OrreryError' && 'code' in value);
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { AppService } from '../services/app/app-service';
+import { ProjectService } from '../services/projects/project-service';
+import { SystemService } from '../services/system/system-service';
+import { createInProcessPtyHost, type PtyHostFactory } from '../services/terminals/pty-host';
+import { TerminalService } from '../services/terminals/terminal-service';
+import { UserStore } from '../services/user/user-store';
+import { systemClock, type Clock } from './clock';
+import { createDispatcher, type Dispatch } from './dispatch';
+import { EventBus } from './event-bus';
+import { createHandlers } from './handlers';
+import { createLogger, fileSink, stderrSink, type Logger } from './logger';
+import { resolveAllowedRoots, resolveProjectsDir, resolveUserHome } from './paths';
+import { headlessPlatform, type PlatformAdapter } from './platform';
+import { createProcessRunner, type ProcessRunner } from './process-runner';
+import type { Services } from './services';
+
+/** What a face hands the core; everything has a default suited to tests and the web host. */
+export interface CoreOptions {
+  readonly host: 'electron' | 'web' | 'cli';
+  readonly env?: NodeJS.ProcessEnv;
+  /** User-level data folder; defaults to ORRERY_HOME or the OS user-data folder. */
+  readonly userHome?: string;
+  readonly allowedRoots?: readonly string[];
+  /** Folder holding `resources/` (the sample project, the Python SDK, templates). */
+  readonly resourcesDir?: string;
+  readonly version?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly runner?: ProcessRunner;
+  readonly platform?: PlatformAdapter;
+  /** Where ptys run: in-process by default; Electron passes a utilityProcess host, the web host a child process. */
+  readonly ptyHost?: PtyHostFactory;
+}
+
+/** The composition root: every service built once, the bus, the handlers and the dispatcher. */
+export interface Core {
+  readonly services: Services;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly dispatch: Dispatch;
+  readonly userHome: string;
+  /** For faces with a UI: reopens the last project, or on a first start creates and opens the sample project. */
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Default location of `resources/`: beside the bundle (out/main → ../../resources) or the source tree. */
+export function defaultResourcesDir(): string {
+  return path.resolve(__dirname, '..', '..', 'resources');
+}
+
+/** Builds the core for any face. */
+export function createCore(options: CoreOptions): Core {
+  const env = options.env ?? process.env;
+  const userHome = options.userHome ?? resolveUserHome(env);
+  const allowedRoots = options.allowedRoots ?? resolveAllowedRoots(env);
+  const logger =
+    options.logger ?? createLogger([fileSink(path.join(userHome, 'logs', 'orrery.log')), stderrSink('error')], 'info');
+  const clock = options.clock ?? systemClock;
+  const runner = options.runner ?? createProcessRunner();
+  const bus = new EventBus();
+  const resourcesDir = options.resourcesDir ?? defaultResourcesDir();
+
+  const user = new UserStore({ userHome, logger: logger.child('user'), clock, bus });
+  const projectsDir = resolveProjectsDir(env);
+  const projects = new ProjectService({ user, bus, logger: logger.child('projects'), clock, allowedRoots, resourcesDir, projectsDir });
+  const terminals = new TerminalService({
+    bus,
+    logger: logger.child('terminals'),
+    clock,
+    projects,
+    allowedRoots,
+    env,
+    ptyHost: options.ptyHost ?? createInProcessPtyHost,
+    settings: () => user.getSettings(),
+  });
+  const system = new SystemService({ runner, logger: logger.child('system') });
+  const app = new AppService({
+    host: options.host,
+    version: options.version ?? '0.0.0',
+    userHome,
+    allowedRoots,
+    platform: options.platform ?? headlessPlatform,
+  });
+  const services: Services = { app, user, projects, terminals, system };
+  const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
+
+  return {
+    services,
+    bus,
+    logger,
+    dispatch,
+    userHome,
+    async start() {
+      await projects.openStartupProject();
+    },
+    async dispose() {
+      await terminals.dispose();
+      projects.dispose();
+      user.dispose();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { AppService } from '../services/app/app-service';
+import type { ProjectService } from '../services/projects/project-service';
+import type { SystemService } from '../services/system/system-service';
+import type { TerminalService } from '../services/terminals/terminal-service';
+import type { UserStore } from '../services/user/user-store';
+
+/** Every service the core builds, once, for whichever face hosts it. */
+export interface Services {
+  readonly app: AppService;
+  readonly user: UserStore;
+  readonly projects: ProjectService;
+  readonly terminals: TerminalService;
+  readonly system: SystemService;
+}

@@ -1,0 +1,61 @@
+// One build for the three bundles: main (Electron main, CLI/web host, workers), preload, renderer.
+import { build } from 'esbuild';
+import { cp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'out');
+const production = process.env.NODE_ENV !== 'development';
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+
+/** Native modules and Electron stay outside the bundles (unpacked from asar when packaged). */
+const external = ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'];
+
+const started = Date.now();
+await rm(out, { recursive: true, force: true });
+await mkdir(path.join(out, 'renderer'), { recursive: true });
+
+const common = { bundle: true, sourcemap: 'linked', logLevel: 'warning', define: { 'process.env.ORRERY_VERSION': JSON.stringify(pkg.version) } };
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: {
+      'electron-main': 'main/electron-main.ts',
+      cli: 'main/server/cli.ts',
+      'pty-host': 'main/workers/pty-host.ts',
+    },
+    outdir: path.join(out, 'main'),
+    outExtension: { '.js': '.cjs' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external,
+  }),
+  build({
+    ...common,
+    entryPoints: { index: 'preload/index.ts' },
+    outdir: path.join(out, 'preload'),
+    outExtension: { '.js': '.cjs' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron'],
+  }),
+  build({
+    ...common,
+    entryPoints: { app: 'renderer/index.tsx' },
+    outdir: path.join(out, 'renderer', 'assets'),
+    platform: 'browser',
+    format: 'esm',
+    target: 'chrome120',
+    minify: production,
+    jsx: 'automatic',
+    loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.svg': 'file', '.png': 'file' },
+    define: { ...common.define, 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+  }),
+]);
+await cp(path.join(root, 'renderer', 'index.html'), path.join(out, 'renderer', 'index.html'));
+await writeFile(path.join(out, 'build-info.json'), JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString() }) + '\n');
+console.log(`build: main, preload and renderer bundles in out/ (${Date.now() - started} ms)`);
