@@ -11,6 +11,8 @@ export * from './app';
 export * from './project';
 export * from './system';
 export * from './terminal';
+export * from './wire';
+export * from './bridge';
 
 /** Every call of the contract, by name (`domain.verb`). Hosts bind all of them in one loop. */
 export const calls = {
