@@ -1,0 +1,46 @@
+import type { Migration } from './open-database';
+
+/**
+ * Schema 1 of `.orrery/project.db`: the project row, artifacts, and metric-shaped run data (the tracking
+ * issue extends `runs`). Exported so the store benchmark's baseline writes into exactly the same tables.
+ */
+export const projectSchemaV1 = `
+CREATE TABLE project (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  singleton INTEGER NOT NULL DEFAULT 1 UNIQUE CHECK (singleton = 1)
+);
+CREATE TABLE artifacts (
+  sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  media_type TEXT
+) WITHOUT ROWID;
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER
+);
+CREATE TABLE metric_keys (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  UNIQUE (run_id, key)
+);
+CREATE TABLE metrics (
+  key_id INTEGER NOT NULL REFERENCES metric_keys (id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  time REAL NOT NULL,
+  value REAL
+);
+CREATE INDEX metrics_by_key_step ON metrics (key_id, step);
+`;
+
+/** Numbered migrations of the project store; append, never edit a released one. */
+export const projectMigrations: readonly Migration[] = [
+  { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
+];
