@@ -6,7 +6,8 @@ import { wireErrorSchema } from './errors';
  * `seq`; `sub`/`unsub` manage event delivery for one (event, id); events arrive as `event` frames.
  */
 export const clientFrameSchema = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('call'), seq: z.number().int().nonnegative(), name: z.string().max(100), input: z.unknown() }),
+  // `input` may be absent: JSON drops `undefined`, and calls without input (app.info) are sent without one.
+  z.object({ t: z.literal('call'), seq: z.number().int().nonnegative(), name: z.string().max(100), input: z.unknown().optional() }),
   z.object({ t: z.literal('sub'), event: z.string().max(100), id: z.string().max(200) }),
   z.object({ t: z.literal('unsub'), event: z.string().max(100), id: z.string().max(200) }),
 ]);
