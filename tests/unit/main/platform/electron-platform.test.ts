@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { BaseWindow } from 'electron';
+import { describe, expect, it } from 'vitest';
+import { createElectronPlatform, resolveElectronUserHome, type FolderDialog } from '../../../../main/platform/electron-platform';
+import { FakeApp, fakeDialog } from './fake-electron';
+
+describe('createElectronPlatform', () => {
+  it('offers a native folder picker that can create a folder, modal to the window', async () => {
+    const dialog = fakeDialog({ canceled: false, filePaths: ['/home/me/projects/new'] });
+    const window = { id: 1 } as unknown as BaseWindow;
+    const platform = createElectronPlatform({ dialog: dialog as unknown as FolderDialog, parentWindow: () => window });
+    expect(platform.canPickFolder).toBe(true);
+    expect(await platform.pickFolder('Open a project')).toBe('/home/me/projects/new');
+    expect(dialog.calls).toEqual([[window, { title: 'Open a project', properties: ['openDirectory', 'createDirectory'] }]]);
+  });
+
+  it('without a window, opens a free-standing dialog with a default title', async () => {
+    const dialog = fakeDialog({ canceled: false, filePaths: ['/x'] });
+    const platform = createElectronPlatform({ dialog: dialog as unknown as FolderDialog, parentWindow: () => null });
+    await platform.pickFolder(undefined);
+    expect(dialog.calls).toEqual([[{ title: 'Choose a folder', properties: ['openDirectory', 'createDirectory'] }]]);
+  });
+
+  it('answers null when the user cancels or picks nothing', async () => {
+    for (const result of [{ canceled: true, filePaths: ['/ignored'] }, { canceled: false, filePaths: [] }]) {
+      const platform = createElectronPlatform({ dialog: fakeDialog(result) as unknown as FolderDialog, parentWindow: () => null });
+      expect(await platform.pickFolder('x')).toBeNull();
+    }
+  });
+});
+
+describe('resolveElectronUserHome', () => {
+  it('is ORRERY_HOME (absolute) when set, else Electron’s userData folder', () => {
+    const app = new FakeApp('/home/me/.config/Orrery');
+    expect(resolveElectronUserHome(app, { ORRERY_HOME: 'relative/home' })).toBe(path.resolve('relative/home'));
+    expect(resolveElectronUserHome(app, {})).toBe('/home/me/.config/Orrery');
+  });
+});
