@@ -13,7 +13,8 @@ const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 const external = ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'];
 
 const started = Date.now();
-await rm(out, { recursive: true, force: true });
+// Only the bundles are rebuilt; out/native (the Electron-ABI sqlite binding) survives a build.
+await Promise.all(['main', 'preload', 'renderer'].map((dir) => rm(path.join(out, dir), { recursive: true, force: true })));
 await mkdir(path.join(out, 'renderer'), { recursive: true });
 
 const common = { bundle: true, sourcemap: 'linked', logLevel: 'warning', define: { 'process.env.ORRERY_VERSION': JSON.stringify(pkg.version) } };
@@ -38,6 +39,7 @@ await Promise.all([
     entryPoints: { index: 'preload/index.ts' },
     outdir: path.join(out, 'preload'),
     outExtension: { '.js': '.cjs' },
+    minify: production,
     platform: 'node',
     format: 'cjs',
     target: 'node20',

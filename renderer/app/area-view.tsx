@@ -1,0 +1,16 @@
+import { ProjectsArea } from '../features/projects/projects-area';
+import { PlaceholderArea } from '../features/placeholder/placeholder-area';
+import { TerminalArea } from '../features/terminal/terminal-area';
+import { areas, type AreaId } from './areas';
+
+/** The content of one area; areas not built yet show their placeholder. */
+export function AreaView({ area }: { area: AreaId }) {
+  switch (area) {
+    case 'projects':
+      return <ProjectsArea />;
+    case 'terminal':
+      return <TerminalArea />;
+    default:
+      return <PlaceholderArea area={areas[area]} />;
+  }
+}

@@ -1,0 +1,48 @@
+/** Every area of the workbench, in activity-bar order. */
+export const areaIds = ['projects', 'notebooks', 'environments', 'terminal', 'jobs', 'experiments', 'prompts', 'models', 'sandbox'] as const;
+
+/** One area of the workbench. */
+export type AreaId = (typeof areaIds)[number];
+
+/** What the shell knows of an area before its feature is built: title and, if not built yet, which milestone brings it. */
+export interface AreaMeta {
+  readonly id: AreaId;
+  readonly title: string;
+  /** One line for tooltips and the palette. */
+  readonly summary: string;
+  /** Null when the area is built; else the milestone that brings it. */
+  readonly arrivesWith: string | null;
+}
+
+/** Area metadata by id; `arrivesWith` names the open issue that builds it. */
+export const areas: Readonly<Record<AreaId, AreaMeta>> = {
+  projects: { id: 'projects', title: 'Projects', summary: 'The open project, recent projects, create and open', arrivesWith: null },
+  notebooks: {
+    id: 'notebooks',
+    title: 'Notebooks',
+    summary: 'Notebooks on real Jupyter kernels',
+    arrivesWith: 'the environments and notebooks milestone',
+  },
+  environments: {
+    id: 'environments',
+    title: 'Environments',
+    summary: 'Python environments: discover, create, install packages',
+    arrivesWith: 'the environments and notebooks milestone',
+  },
+  terminal: { id: 'terminal', title: 'Terminal', summary: 'Integrated terminals in the project folder', arrivesWith: null },
+  jobs: { id: 'jobs', title: 'Jobs', summary: 'Training jobs and their queue', arrivesWith: 'the training jobs and experiment tracking milestone' },
+  experiments: {
+    id: 'experiments',
+    title: 'Experiments',
+    summary: 'Runs, metrics and live dashboards',
+    arrivesWith: 'the training jobs and experiment tracking milestone',
+  },
+  prompts: { id: 'prompts', title: 'Prompts', summary: 'Prompt studio: versioned prompts and test suites', arrivesWith: 'the prompt studio milestone' },
+  models: { id: 'models', title: 'Models', summary: 'ONNX models: inspect, export, package, serve', arrivesWith: 'the models milestone' },
+  sandbox: { id: 'sandbox', title: 'Sandbox', summary: 'Docker sandboxes with limits', arrivesWith: 'the Docker sandboxes milestone' },
+};
+
+/** True for a string naming an area. */
+export function isAreaId(value: string): value is AreaId {
+  return (areaIds as readonly string[]).includes(value);
+}

@@ -1,0 +1,114 @@
+import type { AppStore } from '../store/store';
+import { areaIds, areas } from './areas';
+import { matchesChord, parseChord, type KeyEventLike } from './keybindings';
+
+/** One entry of the command palette (and of the key handler when it has keybindings). */
+export interface Command {
+  /** Stable id, e.g. `project.create` or `area.open.terminal`. */
+  readonly id: string;
+  readonly title: string;
+  readonly category: string;
+  /** Chords that run it; the first is the one shown. */
+  readonly keybindings?: readonly string[];
+  /** Also runs while focus is inside a terminal (only the palette does). */
+  readonly global?: boolean;
+  /** A second line in the palette (a project's path). */
+  readonly detail?: string;
+  run(): void | Promise<unknown>;
+}
+
+/** What commands act on besides the store: the page and other features. */
+export interface CommandHost {
+  readonly store: AppStore;
+  reloadWindow(): void;
+  /** Opens the Terminal area and asks it for a new terminal. */
+  newTerminal(): void;
+}
+
+/** The text the palette filters on. */
+export function commandLabel(command: Command): string {
+  return `${command.category}: ${command.title}`;
+}
+
+function areaCommands(store: AppStore): Command[] {
+  return areaIds.map((id, index) => ({
+    id: `area.open.${id}`,
+    title: `Open ${areas[id].title}`,
+    category: 'View',
+    keybindings: [`Alt+${index + 1}`],
+    detail: areas[id].arrivesWith ? `Not built yet — arrives with ${areas[id].arrivesWith}` : areas[id].summary,
+    run: () => store.getState().openArea(id),
+  }));
+}
+
+function projectCommands(store: AppStore): Command[] {
+  const { current, recent } = store.getState();
+  const commands: Command[] = [
+    { id: 'project.create', title: 'Create Project…', category: 'Project', run: () => store.getState().openDialog({ kind: 'create' }) },
+    { id: 'project.open', title: 'Open Project…', category: 'Project', run: () => store.getState().openDialog({ kind: 'open' }) },
+  ];
+  if (current) {
+    commands.push({ id: 'project.close', title: 'Close Project', category: 'Project', detail: current.path, run: () => store.getState().closeProject() });
+  }
+  for (const project of recent) {
+    if (!project.exists || project.path === current?.path) continue;
+    commands.push({
+      id: `project.switch.${project.path}`,
+      title: `Switch to ${project.name}`,
+      category: 'Project',
+      detail: project.path,
+      run: () => switchProject(store, project.path),
+    });
+  }
+  return commands;
+}
+
+async function switchProject(store: AppStore, path: string): Promise<void> {
+  try {
+    const project = await store.getState().openProject(path);
+    store.getState().notify('info', `Opened ${project.name} (${project.path})`, 'project');
+  } catch (error) {
+    store.getState().notify('error', error instanceof Error ? error.message : String(error), 'project');
+  }
+}
+
+function layoutCommands(store: AppStore): Command[] {
+  return [
+    { id: 'workbench.commands', title: 'Show All Commands', category: 'View', keybindings: ['Ctrl+Shift+P', 'F1'], global: true, run: () => store.getState().setPaletteOpen(true) },
+    { id: 'tabs.close', title: 'Close Tab', category: 'View', keybindings: ['Ctrl+W', 'Alt+W'], run: () => store.getState().closeTab() },
+    { id: 'tabs.next', title: 'Next Tab', category: 'View', keybindings: ['Ctrl+Tab', 'Alt+]'], run: () => store.getState().cycleTab(1) },
+    { id: 'tabs.previous', title: 'Previous Tab', category: 'View', keybindings: ['Ctrl+Shift+Tab', 'Alt+['], run: () => store.getState().cycleTab(-1) },
+  ];
+}
+
+function preferenceCommands(store: AppStore, host: CommandHost): Command[] {
+  return [
+    { id: 'theme.toggle', title: 'Toggle Theme', category: 'Preferences', keybindings: ['Alt+T'], run: () => store.getState().toggleTheme() },
+    { id: 'theme.light', title: 'Light Theme', category: 'Preferences', run: () => store.getState().setTheme('light') },
+    { id: 'theme.dark', title: 'Dark Theme', category: 'Preferences', run: () => store.getState().setTheme('dark') },
+    { id: 'theme.system', title: 'Theme from System', category: 'Preferences', run: () => store.getState().setTheme('system') },
+    { id: 'window.reload', title: 'Reload Window', category: 'Developer', run: () => host.reloadWindow() },
+  ];
+}
+
+/** Every command, from the store's state now (one per recent project, Close only with a project open). */
+export function buildCommands(host: CommandHost): Command[] {
+  const { store } = host;
+  // Most used first: an empty query lists them in this order.
+  return [
+    ...projectCommands(store),
+    { id: 'terminal.new', title: 'New Terminal', category: 'Terminal', keybindings: ['Ctrl+Shift+`'], run: () => host.newTerminal() },
+    ...areaCommands(store),
+    ...layoutCommands(store),
+    ...preferenceCommands(store, host),
+  ];
+}
+
+/** The command a key event runs, if any; inside a terminal only `global` commands are considered. */
+export function commandForKey(commands: readonly Command[], event: KeyEventLike, options: { mac: boolean; inTerminal: boolean }): Command | null {
+  for (const command of commands) {
+    if (options.inTerminal && !command.global) continue;
+    if (command.keybindings?.some((chord) => matchesChord(parseChord(chord), event, options.mac))) return command;
+  }
+  return null;
+}

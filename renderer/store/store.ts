@@ -1,0 +1,51 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { OrreryClient } from '../client/types';
+import { createAppSlice, type AppSlice } from './app-slice';
+import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
+import { createSystemSlice, type SystemSlice } from './system-slice';
+import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
+
+/** The one renderer store: every feature slice side by side. */
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice;
+
+/** The store's API (getState, setState, subscribe). */
+export type AppStore = StoreApi<AppState>;
+
+/** Builds the store from its slices; actions reach the services through `client`. */
+export function createAppStore(client: OrreryClient): AppStore {
+  return createStore<AppState>()((...a) => ({
+    ...createAppSlice(client)(...a),
+    ...createProjectsSlice(client)(...a),
+    ...createSystemSlice(client)(...a),
+    ...createWorkbenchSlice(...a),
+  }));
+}
+
+/** Asks main for everything the shell shows; the calls run side by side and fill the store as they answer. */
+export async function loadAll(store: AppStore): Promise<void> {
+  const state = store.getState();
+  await Promise.all([state.loadApp(), state.loadProjects(), state.loadSystem()]);
+}
+
+/**
+ * Keeps the cache current: project.changed and settings.changed update it, the connection state is mirrored,
+ * and after a reconnect everything is asked again (events may have been missed). Returns the disconnect.
+ */
+export function connectStore(store: AppStore, client: OrreryClient): () => void {
+  let wasLost = false;
+  const stops = [
+    client.on('project.changed', '', (payload) => store.getState().applyProject(payload.project)),
+    client.on('settings.changed', '', (settings) => store.getState().applySettings(settings)),
+    client.connection.subscribe((state) => {
+      store.getState().setConnection(state);
+      if (state === 'disconnected') wasLost = true;
+      if (state === 'connected' && wasLost) {
+        wasLost = false;
+        void loadAll(store);
+      }
+    }),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
