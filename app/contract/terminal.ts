@@ -36,6 +36,11 @@ export const terminalCalls = {
   'terminal.list': call('Terminals of the open project', noInput, z.array(terminalInfoSchema)),
   'terminal.write': call('Send keystrokes or pasted text', z.object({ id: terminalId, data: z.string().max(1_000_000) }).strict(), ack),
   'terminal.resize': call('Resize the pty', z.object({ id: terminalId, cols, rows }).strict(), ack),
+  'terminal.ack': call(
+    'Flow control: a view has processed this many characters of output (the pty pauses while views lag far behind)',
+    z.object({ id: terminalId, chars: z.number().int().min(1).max(1_000_000_000) }).strict(),
+    ack,
+  ),
   'terminal.kill': call('Close a terminal: its process tree ends', z.object({ id: terminalId }).strict(), ack),
   'terminal.replay': call(
     'The recent output of a terminal (bounded), to redraw it after a reload',

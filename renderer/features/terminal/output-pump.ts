@@ -1,0 +1,115 @@
+/** The part of an xterm.js Terminal the pump writes to. */
+export interface WriteTarget {
+  write(data: string, callback?: () => void): void;
+}
+
+const nonAscii = /[^\x00-\x7f]/;
+
+/** Bytes a string takes as UTF-8 (what the pty sent), counted without encoding it. */
+export function utf8Length(text: string): number {
+  // Terminal output is mostly ASCII: one native scan answers that case.
+  if (!nonAscii.test(text)) return text.length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    // Two more bytes for U+0800..U+FFFF, one for U+0080..U+07FF; a surrogate pair (4 bytes) is two units of 2.
+    bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
+}
+
+/** What a piece of output is: live output (acknowledged to main), a replay (redraw), or a notice the UI adds. */
+export type OutputKind = 'live' | 'replay' | 'notice';
+
+/** Tuning of the pump. */
+export interface PumpOptions {
+  /** Largest single write: xterm.js parses a write in one go, so this bounds one main-thread task. */
+  readonly maxWriteChars: number;
+  /** During a flood, writes are spaced at least this far apart so output gathers into larger writes. */
+  readonly floodIntervalMs: number;
+  /** A write at least this large marks a flood (an interactive trickle is written at once). */
+  readonly floodChars: number;
+}
+
+/** Measured with `npm run bench -- terminal`: spacing writes 50 ms apart in a flood cut Chromium's drawing work. */
+const defaultOptions: PumpOptions = { maxWriteChars: 1024 * 1024, floodIntervalMs: 50, floodChars: 64 * 1024 };
+
+/**
+ * Feeds output to xterm.js one write at a time: while xterm parses, arriving output queues here and then goes in
+ * one joined write (up to `maxWriteChars`). During a flood, writes are also spaced `floodIntervalMs` apart, so
+ * xterm parses fewer, larger writes and redraws less often per megabyte (drawing is most of its cost); a trickle
+ * is written at once. Nothing waits inside xterm beyond one write, far from its 50 MB discard limit.
+ * `onWritten` reports each write once xterm has processed it.
+ */
+export class OutputPump {
+  private readonly queue: { data: string; kind: OutputKind }[] = [];
+  private queuedChars = 0;
+  private inFlight = 0;
+  private lastWriteAt = 0;
+  private flooding = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly target: WriteTarget,
+    private readonly onWritten: (chunk: string, kind: OutputKind) => void = () => undefined,
+    private readonly options: PumpOptions = defaultOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Output, in order. */
+  push(data: string, kind: OutputKind = 'live'): void {
+    if (this.disposed || data.length === 0) return;
+    this.queue.push({ data, kind });
+    this.queuedChars += data.length;
+    this.schedule();
+  }
+
+  /** Characters not yet processed by xterm.js (queued here or in flight). */
+  get backlog(): number {
+    return this.queuedChars + this.inFlight;
+  }
+
+  /** Stops writing; callbacks still due are ignored. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.queue.length = 0;
+    this.queuedChars = 0;
+  }
+
+  private schedule(): void {
+    if (this.disposed || this.inFlight > 0 || this.timer !== undefined || this.queue.length === 0) return;
+    const wait = this.flooding ? this.lastWriteAt + this.options.floodIntervalMs - this.now() : 0;
+    if (wait <= 0 || this.queuedChars >= this.options.maxWriteChars) return this.writeNext();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.writeNext();
+    }, wait);
+  }
+
+  private writeNext(): void {
+    if (this.disposed || this.queue.length === 0) return;
+    const kind = this.queue[0]!.kind;
+    const parts: string[] = [];
+    let size = 0;
+    // Joins queued output of the same kind up to the write limit.
+    while (this.queue.length > 0 && this.queue[0]!.kind === kind && size < this.options.maxWriteChars) {
+      const part = this.queue.shift()!.data;
+      parts.push(part);
+      size += part.length;
+    }
+    const chunk = parts.length === 1 ? parts[0]! : parts.join('');
+    this.queuedChars -= chunk.length;
+    this.inFlight = chunk.length;
+    this.flooding = chunk.length >= this.options.floodChars || (this.flooding && this.queuedChars > 0);
+    this.lastWriteAt = this.now();
+    this.target.write(chunk, () => {
+      if (this.disposed) return;
+      this.inFlight = 0;
+      this.onWritten(chunk, kind);
+      this.schedule();
+    });
+  }
+}
