@@ -27,6 +27,8 @@ const disposeTimeoutMs = 5000;
 export function createRemotePtyHost(open: () => PtyChannel, logger: Logger): PtyHost {
   const listeners = new Set<(message: PtyMessage) => void>();
   const live = new Set<string>();
+  /** Spawns sent but not yet answered: if the process dies first, each gets an error at once, not a timeout. */
+  const starting = new Set<string>();
   let channel: PtyChannel | null = null;
   let exited: Promise<void> = Promise.resolve();
   let disposed = false;
@@ -43,6 +45,7 @@ export function createRemotePtyHost(open: () => PtyChannel, logger: Logger): Pty
     exited = new Promise((resolve) => (markExited = resolve));
     opened.onMessage((message) => {
       if (!isPtyMessage(message)) return logger.warn('pty host sent an unknown message');
+      if (message.type === 'spawned' || message.type === 'error') starting.delete(message.id);
       if (message.type === 'spawned') live.add(message.id);
       if (message.type === 'exit') live.delete(message.id);
       emit(message);
@@ -53,6 +56,8 @@ export function createRemotePtyHost(open: () => PtyChannel, logger: Logger): Pty
         logger.error('pty host process ended unexpectedly', { code });
         emit({ type: 'error', id: '', message: `The terminal host process ended (code ${code}); open a new terminal to restart it.` });
       }
+      for (const id of starting) emit({ type: 'error', id, message: `The terminal host process ended (code ${code}) before it started the shell` });
+      starting.clear();
       for (const id of live) emit({ type: 'exit', id, exitCode: -1, signal: null });
       live.clear();
       markExited();
@@ -70,7 +75,10 @@ export function createRemotePtyHost(open: () => PtyChannel, logger: Logger): Pty
   };
 
   return {
-    spawn: (request) => send({ type: 'spawn', ...request }),
+    spawn: (request) => {
+      starting.add(request.id);
+      send({ type: 'spawn', ...request });
+    },
     write: (id, data) => send({ type: 'write', id, data }),
     resize: (id, cols, rows) => send({ type: 'resize', id, cols, rows }),
     pause: (id) => send({ type: 'pause', id }),
