@@ -8,11 +8,11 @@ export type BridgeResult = { readonly ok: true; readonly value: unknown } | { re
 export type BridgeListener<E extends EventName> = (payload: EventPayload<E>, id: string) => void;
 
 /**
- * `window.orrery` in the Electron renderer: one function per contract call (no generic invoke is exposed),
+ * `window.orrery` in the Electron renderer: one function per contract call (no generic invoke is exposed; calls without input take no argument),
  * plus `subscribe` for events, which returns the unsubscribe.
  */
 export type OrreryBridge = {
-  readonly [N in CallName]: (input: CallInput<N>) => Promise<BridgeResult>;
+  readonly [N in CallName]: (...input: undefined extends CallInput<N> ? [input?: CallInput<N>] : [input: CallInput<N>]) => Promise<BridgeResult>;
 } & {
   readonly subscribe: <E extends EventName>(event: E, id: string, listener: BridgeListener<E>) => () => void;
 };
