@@ -4,18 +4,6 @@ export function table(rows: ReadonlyArray<readonly [string, string]>): string {
   return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** Bytes in the largest unit that keeps a number ≥ 1 (`12.3 KiB`). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /** A timestamp (ms since the epoch) as local `YYYY-MM-DD HH:MM:SS`. */
 export function formatTime(ms: number): string {
   const d = new Date(ms);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Project, ProjectInfo } from '../../../app/models';
 import { absoluteDir, cliCall, printJson, projectDirFor, usageError, withCore, type CliContext } from '../cli-context';
-import { formatBytes, formatTime, table } from './format';
+import { formatBytes } from '../../../app/lib/format';
+import { formatTime, table } from './format';
 
 function describeProject(project: Project): string {
   return table([

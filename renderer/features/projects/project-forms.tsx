@@ -65,6 +65,44 @@ function FolderField(props: { id: string; label: string; value: string; onChange
   );
 }
 
+/** Submit state shared by the project forms: one call at a time, its error kept for display. */
+function useProjectSubmit(emptyMessage: string, action: (path: string) => Promise<Project>, onSuccess: (project: Project) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: FormEvent, path: string) => {
+    event.preventDefault();
+    if (busy) return;
+    if (!path.trim()) return setError(new Error(emptyMessage));
+    setBusy(true);
+    setError(null);
+    try {
+      const project = await action(path.trim());
+      setBusy(false);
+      onSuccess(project);
+    } catch (caught) {
+      setBusy(false);
+      setError(caught);
+    }
+  };
+  return { busy, error, submit };
+}
+
+/** Cancel (when the form is in a dialog) and the submit button. */
+function FormActions({ busy, label, busyLabel, onCancel }: { busy: boolean; label: string; busyLabel: string; onCancel?: () => void }) {
+  return (
+    <div className="form-actions">
+      {onCancel && (
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+      <button type="submit" className="button is-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}
+
 /** Create a project: a folder (made if missing) and an optional name; opens it when done. */
 export function CreateProjectForm({ autoFocus, onDone, onCancel }: FormProps) {
   const store = useAppStoreApi();
@@ -75,46 +113,26 @@ export function CreateProjectForm({ autoFocus, onDone, onCancel }: FormProps) {
   const [edited, setPath] = useState<string | null>(null);
   const path = edited ?? suggestion;
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const id = useId();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    if (!path.trim()) return setError(new Error('Type the full path of the folder for the new project.'));
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await store.getState().createProject({ path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
-      setBusy(false);
+  const { busy, error, submit } = useProjectSubmit(
+    'Type the full path of the folder for the new project.',
+    (folder) => store.getState().createProject({ path: folder, ...(name.trim() ? { name: name.trim() } : {}) }),
+    (project) => {
       setPath(null);
       setName('');
       onDone?.(project);
-    } catch (caught) {
-      setBusy(false);
-      setError(caught);
-    }
-  };
+    },
+  );
 
   return (
-    <form className="project-form" onSubmit={(e) => void submit(e)} aria-label="Create project">
+    <form className="project-form" onSubmit={(e) => void submit(e, path)} aria-label="Create project">
       <FolderField id={`${id}-path`} label="Folder" value={path} onChange={setPath} autoFocus={autoFocus} placeholder="/home/you/projects/my-project" />
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>
         <input id={`${id}-name`} className="text-input" value={name} placeholder={baseName(path) || 'my-project'} onChange={(e) => setName(e.target.value)} />
       </div>
       <FormError error={error} />
-      <div className="form-actions">
-        {onCancel && (
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" className="button is-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create Project'}
-        </button>
-      </div>
+      <FormActions busy={busy} label="Create Project" busyLabel="Creating…" onCancel={onCancel} />
     </form>
   );
 }
@@ -125,41 +143,21 @@ export function OpenProjectForm({ autoFocus, onDone, onCancel }: FormProps) {
   const anchor = useAnchorPath();
   const [edited, setPath] = useState<string | null>(null);
   const path = edited ?? suggestOpenPath(anchor);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const id = useId();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    if (!path.trim()) return setError(new Error('Type the full path of a project folder.'));
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await store.getState().openProject(path.trim());
-      setBusy(false);
+  const { busy, error, submit } = useProjectSubmit(
+    'Type the full path of a project folder.',
+    (folder) => store.getState().openProject(folder),
+    (project) => {
       setPath(null);
       onDone?.(project);
-    } catch (caught) {
-      setBusy(false);
-      setError(caught);
-    }
-  };
+    },
+  );
 
   return (
-    <form className="project-form" onSubmit={(e) => void submit(e)} aria-label="Open project">
+    <form className="project-form" onSubmit={(e) => void submit(e, path)} aria-label="Open project">
       <FolderField id={`${id}-path`} label="Project folder" value={path} onChange={setPath} autoFocus={autoFocus} placeholder="/home/you/projects/my-project" />
       <FormError error={error} />
-      <div className="form-actions">
-        {onCancel && (
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" className="button is-primary" disabled={busy}>
-          {busy ? 'Opening…' : 'Open Project'}
-        </button>
-      </div>
+      <FormActions busy={busy} label="Open Project" busyLabel="Opening…" onCancel={onCancel} />
     </form>
   );
 }

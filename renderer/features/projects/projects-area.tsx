@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { errorMessage } from '../../client/client-error';
 import { useAppStore, useAppStoreApi } from '../../store/context';
-import { formatBytes, formatTime } from '../../ui/format';
+import { formatBytes } from '../../../app/lib/format';
+import { formatTime } from '../../ui/format';
 import { CreateProjectForm, OpenProjectForm } from './project-forms';
 
 /** The open project's name, path and store facts (project.info). */
