@@ -59,6 +59,24 @@ if (wants('e2e')) {
   const ok = step('playwright: E2E in Chromium against the web host', bin('playwright'), ['test']);
   const read = (r) => ({ passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped });
   if (!tally(file, read) || (!ok && failed === 0)) failed++;
+  if (existsSync(file)) for (const line of skipReasons(JSON.parse(readFileSync(file, 'utf8')))) console.log(`    skipped: ${line}`);
+}
+
+/** Each skipped Playwright test with the reason its skip gave, so a skip is never silent. */
+function skipReasons(report) {
+  const lines = [];
+  const walk = (suite, titles) => {
+    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status !== 'skipped') continue;
+        const reason = (test.annotations ?? []).find((a) => a.type === 'skip')?.description ?? 'no reason given';
+        lines.push(`[${test.projectName}] ${[...titles, spec.title].filter(Boolean).join(' › ')} — ${reason}`);
+      }
+    }
+  };
+  for (const suite of report.suites ?? []) walk(suite, [suite.title]);
+  return lines;
 }
 
 console.log(`\n${passed} passed, ${failed} failed`);
