@@ -34,6 +34,9 @@ export interface OutboxLimits {
 /** Defaults: 1 MiB in the socket, 32 MiB queued per connection. */
 export const defaultOutboxLimits: OutboxLimits = { highWater: 1024 * 1024, maxQueued: 32 * 1024 * 1024 };
 
+/** Largest joined stream frame, in characters: queued output beyond it starts a new frame (one page task stays small). */
+const maxJoinedChars = 1024 * 1024;
+
 type Entry =
   | { kind: 'text'; text: string; bytes: number; dead: boolean }
   | { kind: 'concat'; event: string; id: string; key: string; chunks: string[]; bytes: number; dead: boolean }
@@ -117,7 +120,7 @@ export class Outbox {
 
   private enqueueData(event: string, id: string, key: string, data: string): void {
     const tail = this.queue[this.queue.length - 1];
-    if (tail && tail.kind === 'concat' && tail.key === key && !tail.dead) {
+    if (tail && tail.kind === 'concat' && tail.key === key && !tail.dead && tail.bytes + data.length <= maxJoinedChars) {
       tail.chunks.push(data);
       tail.bytes += data.length;
       this.queuedBytes += data.length;

@@ -100,6 +100,18 @@ describe.skipIf(!hasChromium)(`the Terminal area in Chromium (web host)${hasChro
     await waitFor('bytes counted', async () => Number(await page.locator(activeView).getAttribute('data-bytes-written')) > 0);
   });
 
+  it('draws a flood of multi-byte characters whole (pty reads end at arbitrary bytes)', async () => {
+    const before = Number(await page.locator(activeView).getAttribute('data-bytes-written'));
+    // é 漢 😀 (2, 3 and 4 bytes) typed as octal escapes; 200 lines of 2,700 bytes.
+    const chars = String.raw`\303\251\346\274\242\360\237\230\200`;
+    await typeLine(`s=$(printf '${chars}%.0s' $(seq 300)); for i in $(seq 200); do echo "$s"; done; echo flood-$((6*7))`);
+    const text = await waitForScreen(/^flood-42\s*$/m);
+    expect(text).not.toContain('\ufffd');
+    expect(text).toContain('é漢😀é漢😀');
+    const flood = 200 * (2700 + 2);
+    await waitFor('the flood counted', async () => Number(await page.locator(activeView).getAttribute('data-bytes-written')) - before > flood);
+  });
+
   it('pastes with Ctrl+Shift+V and copies the selection with Ctrl+Shift+C', async () => {
     await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((2+3))'));
     await page.locator(activeView).click();

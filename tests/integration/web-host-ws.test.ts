@@ -111,6 +111,26 @@ describe('web host: the contract over WebSocket', () => {
     await client.close();
   });
 
+  it('carries a flood of multi-byte characters whole: none is split between pty reads, batches or frames', async () => {
+    const client = await WireClient.connect(harness);
+    await client.value('project.create', { path: path.join(harness.base, 'terminal-utf8') });
+    const terminal = await client.value<{ id: string }>('terminal.create', { cols: 80, rows: 24 });
+    client.subscribe('terminal.data', terminal.id);
+    client.subscribe('terminal.exit', terminal.id);
+    const line = 'é漢😀'.repeat(300);
+    // 200 lines of 2,700 bytes: pty reads end at arbitrary bytes, often inside a character.
+    const script = `s=$(printf 'é漢😀%.0s' $(seq 300)); for i in $(seq 200); do echo "$s"; done; echo flood-$((6*7)); exit 0\r`;
+    await client.value('terminal.write', { id: terminal.id, data: script });
+    await waitFor(() => client.events.some((e) => e.event === 'terminal.exit' && e.id === terminal.id), 'the end of the flood', 30_000);
+    const output = client.terminalOutput(terminal.id);
+    expect(output).toContain('flood-42');
+    expect(output).not.toContain('\ufffd');
+    const lines = output.split('\r\n');
+    // The first line follows the shell's bracketed-paste switch (`ESC[?2004l\r`).
+    expect(lines.filter((l) => l.endsWith(line) && l.replace(line, '').length < 10)).toHaveLength(200);
+    await client.close();
+  });
+
   it('removes every subscription when a connection closes', async () => {
     const client = await WireClient.connect(harness);
     for (const event of ['project.changed', 'settings.changed', 'task.progress', 'terminal.data']) client.subscribe(event, 'some-id');

@@ -63,6 +63,18 @@ describe('Outbox backpressure', () => {
     ]);
   });
 
+  it('starts a new frame once joined output would pass 1 MiB, losing nothing', () => {
+    const socket = new FakeSocket();
+    outbox = new Outbox(socket, () => undefined, { highWater: 100, maxQueued: 8 * 1024 * 1024 });
+    clog(socket, outbox);
+    const piece = '漢'.repeat(256 * 1024);
+    for (let i = 0; i < 6; i++) outbox.pushEvent('terminal.data', 't1', { data: piece });
+    for (let i = 0; i < 10 && socket.sent.length < 2; i++) socket.drain();
+    const frames = socket.sent as { payload: { data: string } }[];
+    expect(frames.map((f) => f.payload.data.length)).toEqual([4 * piece.length, 2 * piece.length]);
+    expect(frames.map((f) => f.payload.data).join('')).toBe(piece.repeat(6));
+  });
+
   it('keeps only the newest snapshot of a state event, at its newest position', () => {
     const socket = new FakeSocket();
     outbox = new Outbox(socket, () => undefined, limits);
