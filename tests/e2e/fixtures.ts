@@ -48,6 +48,18 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Starts `orrery serve --port 0 --token <random>` on a fresh ORRERY_HOME and waits (bounded) for its URL line. */
+/** Waits up to 5 s for every process using this ORRERY_HOME to end, kills stragglers, removes the home, and fails if any were left. */
+export async function expectNothingLeftRunning(home: string, after: string): Promise<void> {
+  let left = processesUsingHome(home);
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = processesUsingHome(home);
+  }
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  rmSync(home, { recursive: true, force: true });
+  expect(left, `processes left running after ${after}: ${left.join(', ')}`).toEqual([]);
+}
+
 export async function startHost(): Promise<{ host: OrreryHost; stop: () => Promise<void> }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-e2e-'));
   const projectsDir = path.join(home, 'projects');
@@ -71,14 +83,7 @@ export async function startHost(): Promise<{ host: OrreryHost; stop: () => Promi
   const stop = async () => {
     await kill();
     // The host must take its pty host and shells with it; give them a moment, then say who is left.
-    let left = processesUsingHome(home);
-    for (let i = 0; i < 50 && left.length > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      left = processesUsingHome(home);
-    }
-    for (const pid of left) process.kill(pid, 'SIGKILL');
-    rmSync(home, { recursive: true, force: true });
-    expect(left, `processes left running after the host stopped: ${left.join(', ')}`).toEqual([]);
+    await expectNothingLeftRunning(home, 'the host stopped');
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {

@@ -2,12 +2,12 @@
 // (a normal `npm install` with network); on machines installed with ELECTRON_SKIP_BINARY_DOWNLOAD it is skipped.
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callNames, type OrreryBridge } from '../../../app/contract';
-import { processesUsingHome, screenshot } from '../fixtures';
+import { expectNothingLeftRunning, screenshot } from '../fixtures';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -59,14 +59,7 @@ test.describe('Electron window', () => {
   test.afterEach(async () => {
     await app.close();
     // Quitting disposes the core: the utility pty host and its shells must be gone too.
-    let left = processesUsingHome(home);
-    for (let i = 0; i < 50 && left.length > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      left = processesUsingHome(home);
-    }
-    for (const pid of left) process.kill(pid, 'SIGKILL');
-    rmSync(home, { recursive: true, force: true });
-    expect(left, `processes left running after the app quit: ${left.join(', ')}`).toEqual([]);
+    await expectNothingLeftRunning(home, 'the app quit');
   });
 
   test('opens the sample project; window.orrery has one function per call; the page has no Node', async ({}, testInfo) => {

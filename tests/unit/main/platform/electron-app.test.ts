@@ -18,22 +18,13 @@ import {
   fakeFrame,
   fakeScreen,
   fakeShell,
+  waitFor,
   ipcEvent,
 } from './fake-electron';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const mainDir = path.join(root, 'out', 'main');
 const indexPath = path.join(root, 'out', 'renderer', 'index.html');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, limitMs = 15_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Every Electron module the app uses, faked; the core behind them is the real one. */
 function fakeElectron(home: string) {

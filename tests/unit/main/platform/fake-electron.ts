@@ -362,3 +362,14 @@ export class FakeUtilityChild extends EventEmitter {
     return this.process.kill('SIGTERM');
   }
 }
+
+/** Polls `probe` every 20 ms until it answers something truthy; throws naming `what` after `limitMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, limitMs = 15_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../../main/core/logger';
 import { createUtilityPtyHost, type UtilityForker } from '../../../../main/platform/utility-pty-host';
 import type { PtyHost } from '../../../../main/services/terminals/pty-host';
 import type { PtyMessage } from '../../../../main/services/terminals/pty-protocol';
-import { FakeUtilityProcessModule } from './fake-electron';
+import { FakeUtilityProcessModule, waitFor } from './fake-electron';
 
 // The real bundled worker (built by the test setup), run as a utility process would run it.
 const workerPath = path.resolve(__dirname, '..', '..', '..', '..', 'out', 'main', 'pty-host.cjs');
@@ -18,16 +18,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, limitMs = 15_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
