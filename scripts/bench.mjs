@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeExternals, nodeBundleOptions } from './bundle-options.mjs';
 import { ensureBuild } from './ensure-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,14 +25,10 @@ let failures = 0;
 for (const name of names) {
   const outfile = path.join(root, 'out', 'bench', `${name}.cjs`);
   await build({
+    ...nodeBundleOptions,
     entryPoints: [path.join(benchDir, `${name}.bench.ts`)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'playwright-core', '@playwright/test', 'playwright', 'bufferutil', 'utf-8-validate'],
+    external: [...nativeExternals, 'playwright-core', '@playwright/test', 'playwright'],
   });
   console.log(`\n### bench ${name}`);
   const result = spawnSync(process.execPath, ['--expose-gc', outfile], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ORRERY_ROOT: root }, maxBuffer: 64 * 1024 * 1024 });

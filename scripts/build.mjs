@@ -3,14 +3,13 @@ import { build } from 'esbuild';
 import { cp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeExternals, nodeBundleOptions } from './bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'out');
 const production = process.env.NODE_ENV !== 'development';
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
-/** Native modules and Electron stay outside the bundles (unpacked from asar when packaged). */
-const external = ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'];
 
 const started = Date.now();
 // Only the bundles are rebuilt; out/native (the Electron-ABI sqlite binding) survives a build.
@@ -27,22 +26,18 @@ await Promise.all([
       cli: 'main/server/cli.ts',
       'pty-host': 'main/workers/pty-host.ts',
     },
+    ...nodeBundleOptions,
     outdir: path.join(out, 'main'),
     outExtension: { '.js': '.cjs' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external,
+    external: nativeExternals,
   }),
   build({
     ...common,
     entryPoints: { index: 'preload/index.ts' },
+    ...nodeBundleOptions,
     outdir: path.join(out, 'preload'),
     outExtension: { '.js': '.cjs' },
     minify: production,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     external: ['electron'],
   }),
   build({

@@ -17,31 +17,18 @@ let cli: string;
 let base: string;
 let env: NodeJS.ProcessEnv;
 
-/** The bundled CLI; builds when stale, and bundles cli.ts alone when the full build cannot complete. */
-async function bundledCli(): Promise<string> {
+/** The bundled CLI (the vitest global setup builds out/; this rebuilds when a source changed since). */
+function bundledCli(): string {
   const built = path.join(repoRoot, 'out', 'main', 'cli.cjs');
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'ignore' });
-  if (result.status === 0 && existsSync(built)) return built;
-  const { build } = await import('esbuild');
-  const outdir = path.join(base, 'bundle', 'out', 'main');
-  await build({
-    entryPoints: { cli: path.join(repoRoot, 'main', 'server', 'cli.ts') },
-    outdir,
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'],
-  });
-  return path.join(outdir, 'cli.cjs');
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0 || !existsSync(built)) throw new Error('The build failed, so there is no out/main/cli.cjs to test; run `npm run build` to see why.');
+  return built;
 }
 
 beforeAll(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-cli-')));
   await mkdir(path.join(base, 'home'));
-  cli = await bundledCli();
+  cli = bundledCli();
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

@@ -1,6 +1,5 @@
 // Shared set-up for the terminal integration tests: a temp "project", a real EventBus, a fake project service
 // (the one seam: it answers the folder), and waits that are bounded in time.
-import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -95,30 +94,11 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/**
- * The worker bundle: out/main/pty-host.cjs when the build made it (vitest's global setup builds out/), else this
- * worker alone, bundled with the options of scripts/build.mjs into node_modules/.cache (so `node-pty` resolves).
- */
+/** The worker bundle out/main/pty-host.cjs, which the vitest global setup builds. */
 export async function workerBundle(): Promise<string> {
   const built = path.join(repoRoot, 'out', 'main', 'pty-host.cjs');
-  if (existsSync(path.join(repoRoot, 'out', 'build-info.json')) && existsSync(built)) return built;
-  const outfile = path.join(repoRoot, 'node_modules', '.cache', 'orrery-tests', `pty-host-${process.pid}.cjs`);
-  await build({
-    entryPoints: [path.join(repoRoot, 'main', 'workers', 'pty-host.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'],
-  });
-  return outfile;
-}
-
-/** Removes a worker bundled by `workerBundle` for this process (never the build's own). */
-export async function releaseWorkerBundle(file: string): Promise<void> {
-  if (file.includes(`${path.sep}.cache${path.sep}orrery-tests${path.sep}`)) await rm(file, { force: true });
+  if (!existsSync(built)) throw new Error('out/main/pty-host.cjs is missing: the build failed; run `npm run build` to see why.');
+  return built;
 }
 
 /** Parses `label=<pid>` markers a shell printed (the typed command echoes `$!`, never digits). */

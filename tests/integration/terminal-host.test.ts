@@ -4,17 +4,16 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runningOf } from '../../main/services/terminals/process-tree';
 import { createInProcessPtyHost, type PtyHostFactory } from '../../main/services/terminals/pty-host';
 import { createChildProcessPtyHost } from '../../main/services/terminals/pty-host-child';
-import { createHarness, pidsIn, releaseWorkerBundle, waitFor, workerBundle, type Harness } from './terminal-harness';
+import { createHarness, pidsIn, waitFor, workerBundle, type Harness } from './terminal-harness';
 
 let worker = '';
 beforeAll(async () => {
   worker = await workerBundle();
 });
-afterAll(() => releaseWorkerBundle(worker));
 
 /** Children of this test process running the worker bundle. */
 async function workerChildren(): Promise<number[]> {

@@ -1,12 +1,12 @@
 // The terminal service with real ptys (node-pty, /bin/bash) on a real EventBus, through both pty hosts:
 // in this process, and in a forked child running the bundled worker.
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isOrreryError } from '../../app/contract';
 import { runningOf } from '../../main/services/terminals/process-tree';
 import { createInProcessPtyHost, type PtyHostFactory } from '../../main/services/terminals/pty-host';
 import { createChildProcessPtyHost } from '../../main/services/terminals/pty-host-child';
-import { createHarness, pidsIn, releaseWorkerBundle, waitFor, workerBundle, type Harness } from './terminal-harness';
+import { createHarness, pidsIn, waitFor, workerBundle, type Harness } from './terminal-harness';
 
 async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
   try {
@@ -22,7 +22,6 @@ let worker = '';
 beforeAll(async () => {
   worker = await workerBundle();
 });
-afterAll(() => releaseWorkerBundle(worker));
 
 const hosts: [string, () => PtyHostFactory][] = [
   ['in-process host', () => createInProcessPtyHost],
