@@ -10,6 +10,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const systemPackages = [
   { name: 'chromium', file: '/usr/bin/chromium', why: 'browser for the E2E tests and benchmarks' },
   { name: 'xvfb', file: '/usr/bin/xvfb-run', why: 'a display for the Electron window tests' },
+  { name: 'python3-ipykernel', file: '/usr/lib/python3/dist-packages/ipykernel/__init__.py', why: 'real Jupyter kernels for the notebook tests' },
+  { name: 'jupyter-client', file: '/usr/lib/python3/dist-packages/jupyter_client/__init__.py', why: "the kernel benchmark's Python baseline" },
+  { name: 'python3-nbformat', file: '/usr/lib/python3/dist-packages/nbformat/__init__.py', why: 'notebook fixtures and the official schemas' },
+  { name: 'jupyter-nbconvert', file: '/usr/bin/jupyter-nbconvert', why: "the notebook-run benchmark's baseline" },
+  { name: 'python3-matplotlib', file: '/usr/lib/python3/dist-packages/matplotlib/__init__.py', why: 'plots in notebook tests' },
+  { name: 'python3-venv', file: '/usr/lib/python3.11/ensurepip/__init__.py', why: 'venvs for the environment tests' },
+  { name: 'python3-pip', file: '/usr/lib/python3/dist-packages/pip/__init__.py', why: 'package installs in the environment tests' },
+  { name: 'python3-setuptools', file: '/usr/lib/python3/dist-packages/setuptools/__init__.py', why: 'wheels and sdists built by the environment tests' },
+  { name: 'python3-wheel', file: '/usr/lib/python3/dist-packages/wheel/__init__.py', why: 'wheels built by the environment tests' },
 ];
 
 function run(command, args, env = {}) {

@@ -17,6 +17,14 @@ export const errorCodes = [
   'cancelled',
   'timeout',
   'conflict',
+  /** A file Orrery reads is not what it should be (a notebook that is not JSON, or fails its schema). */
+  'invalid_file',
+  /** A file or payload is over a limit Orrery keeps to stay responsive. */
+  'too_large',
+  /** A program Orrery ran (pip, conda, venv, a kernel) failed; the message carries its last lines. */
+  'process_failed',
+  /** A Jupyter kernel died or stopped answering its heartbeat. */
+  'kernel_dead',
   'internal',
 ] as const;
 

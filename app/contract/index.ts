@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { appCalls, appEvents } from './app';
 import type { CallSpec, EventSpec } from './define';
+import { envCalls, envEvents } from './envs';
+import { notebookCalls, notebookEvents } from './notebook';
 import { projectCalls, projectEvents } from './project';
 import { systemCalls, systemEvents } from './system';
 import { terminalCalls, terminalEvents } from './terminal';
@@ -11,6 +13,8 @@ export * from './app';
 export * from './project';
 export * from './system';
 export * from './terminal';
+export * from './envs';
+export * from './notebook';
 export * from './wire';
 export * from './bridge';
 
@@ -20,6 +24,8 @@ export const calls = {
   ...projectCalls,
   ...terminalCalls,
   ...systemCalls,
+  ...envCalls,
+  ...notebookCalls,
 } as const satisfies Record<string, CallSpec>;
 
 /** Every event of the contract, by name (`domain.noun`). */
@@ -28,6 +34,8 @@ export const events = {
   ...projectEvents,
   ...terminalEvents,
   ...systemEvents,
+  ...envEvents,
+  ...notebookEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;

@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type {
   appInfoSchema,
+  cellRunSchema,
+  envDiffSchema,
+  envLockSchema,
+  envPackageSchema,
+  envSchema,
+  envToolsSchema,
+  kernelInfoSchema,
+  kernelSpecSchema,
+  notebookCellSchema,
+  notebookDocSchema,
+  notebookOutputSchema,
+  openNotebookSchema,
   gpuSchema,
   projectInfoSchema,
   projectSchema,
@@ -19,3 +31,16 @@ export type AppInfo = Readonly<z.output<typeof appInfoSchema>>;
 export type Settings = Readonly<z.output<typeof settingsSchema>>;
 export type Gpu = Readonly<z.output<typeof gpuSchema>>;
 export type SystemInfo = Readonly<z.output<typeof systemInfoSchema>>;
+export type Env = Readonly<z.output<typeof envSchema>>;
+export type EnvPackage = Readonly<z.output<typeof envPackageSchema>>;
+export type EnvLock = Readonly<z.output<typeof envLockSchema>>;
+export type EnvDiff = Readonly<z.output<typeof envDiffSchema>>;
+export type EnvTools = Readonly<z.output<typeof envToolsSchema>>;
+export type KernelSpec = Readonly<z.output<typeof kernelSpecSchema>>;
+export type KernelInfo = Readonly<z.output<typeof kernelInfoSchema>>;
+export type CellRun = Readonly<z.output<typeof cellRunSchema>>;
+/** A notebook document as it crosses the wire (nbformat 4; unknown keys kept). */
+export type NotebookDoc = z.output<typeof notebookDocSchema>;
+export type NotebookCell = z.output<typeof notebookCellSchema>;
+export type NotebookOutput = z.output<typeof notebookOutputSchema>;
+export type OpenNotebook = z.output<typeof openNotebookSchema>;

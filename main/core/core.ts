@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { AppService } from '../services/app/app-service';
+import { EnvService } from '../services/envs/env-service';
+import { KernelService } from '../services/kernels/kernel-service';
+import { NotebookService } from '../services/notebooks/notebook-service';
 import { ProjectService } from '../services/projects/project-service';
 import { SystemService } from '../services/system/system-service';
 import { createInProcessPtyHost, type PtyHostFactory } from '../services/terminals/pty-host';
@@ -14,6 +17,7 @@ import { resolveAllowedRoots, resolveProjectsDir, resolveUserHome } from './path
 import { headlessPlatform, type PlatformAdapter } from './platform';
 import { createProcessRunner, type ProcessRunner } from './process-runner';
 import type { Services } from './services';
+import { TaskRegistry } from './tasks';
 
 /** What a face hands the core; everything has a default suited to tests and the web host. */
 export interface CoreOptions {
@@ -76,6 +80,22 @@ export function createCore(options: CoreOptions): Core {
     settings: () => user.getSettings(),
   });
   const system = new SystemService({ runner, logger: logger.child('system') });
+  const tasks = new TaskRegistry(bus);
+  const envs = new EnvService({
+    bus,
+    logger: logger.child('envs'),
+    clock,
+    runner,
+    tasks,
+    projects,
+    user,
+    allowedRoots,
+    env,
+    resourcesDir,
+    userHome,
+  });
+  const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome });
+  const notebooks = new NotebookService({ bus, logger: logger.child('notebooks'), clock, projects, kernels, allowedRoots, resourcesDir });
   const app = new AppService({
     host: options.host,
     version: options.version ?? '0.0.0',
@@ -83,7 +103,7 @@ export function createCore(options: CoreOptions): Core {
     allowedRoots,
     platform: options.platform ?? headlessPlatform,
   });
-  const services: Services = { app, user, projects, terminals, system };
+  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 
   return {
@@ -96,7 +116,11 @@ export function createCore(options: CoreOptions): Core {
       await projects.openStartupProject();
     },
     async dispose() {
+      tasks.dispose();
+      await kernels.dispose();
       await terminals.dispose();
+      notebooks.dispose();
+      envs.dispose();
       projects.dispose();
       user.dispose();
     },

@@ -3,7 +3,7 @@ import type { Services } from './services';
 
 /** Binds every contract call to its service; the compiler refuses a missing call. */
 export function createHandlers(services: Services): Handlers {
-  const { app, user, projects, terminals, system } = services;
+  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels } = services;
   return {
     'app.info': () => app.info(),
     'app.pickFolder': (input) => app.pickFolder(input?.title),
@@ -23,5 +23,37 @@ export function createHandlers(services: Services): Handlers {
     'terminal.kill': (input) => terminals.kill(input.id),
     'terminal.replay': (input) => terminals.replay(input.id),
     'system.info': () => system.info(),
+    'task.cancel': (input) => tasks.cancel(input.id),
+    'env.list': (input) => envs.list(input ?? {}),
+    'env.get': (input) => envs.get(input.id),
+    'env.register': (input) => envs.register(input.path),
+    'env.tools': () => envs.tools(),
+    'env.create': (input) => envs.create(input),
+    'env.default': () => envs.getDefault(),
+    'env.setDefault': (input) => envs.setDefault(input.id),
+    'env.packages': (input) => envs.packages(input.id),
+    'env.install': (input) => envs.install(input),
+    'env.uninstall': (input) => envs.uninstall(input),
+    'env.lock': (input) => envs.lock(input.id, input.note),
+    'env.locks': (input) => envs.locks(input?.id),
+    'env.lockGet': (input) => envs.lockGet(input.lockId),
+    'env.diff': (input) => envs.diff(input.from, input.to),
+    'env.export': (input) => envs.exportLock(input.lockId, input.format),
+    'env.recreate': (input) => envs.recreate(input),
+    'notebook.list': () => notebooks.list(),
+    'notebook.open': (input) => notebooks.open(input.path),
+    'notebook.create': (input) => notebooks.create(input),
+    'notebook.save': (input) => notebooks.save(input),
+    'kernel.specs': (input) => kernels.specs(input?.envId),
+    'kernel.list': () => kernels.list(),
+    'kernel.start': (input) => kernels.start(input),
+    'kernel.execute': (input) => kernels.execute(input),
+    'kernel.input': (input) => kernels.input(input.kernelId, input.value),
+    'kernel.interrupt': (input) => kernels.interrupt(input.kernelId),
+    'kernel.restart': (input) => kernels.restart(input.kernelId),
+    'kernel.shutdown': (input) => kernels.shutdown(input.kernelId),
+    'kernel.complete': (input) => kernels.complete(input),
+    'kernel.inspect': (input) => kernels.inspect(input),
+    'kernel.forget': (input) => kernels.forget(input.notebookPath, input.cellIds),
   };
 }

@@ -1,8 +1,12 @@
 import type { AppService } from '../services/app/app-service';
+import type { EnvService } from '../services/envs/env-service';
+import type { KernelService } from '../services/kernels/kernel-service';
+import type { NotebookService } from '../services/notebooks/notebook-service';
 import type { ProjectService } from '../services/projects/project-service';
 import type { SystemService } from '../services/system/system-service';
 import type { TerminalService } from '../services/terminals/terminal-service';
 import type { UserStore } from '../services/user/user-store';
+import type { TaskRegistry } from './tasks';
 
 /** Every service the core builds, once, for whichever face hosts it. */
 export interface Services {
@@ -11,4 +15,8 @@ export interface Services {
   readonly projects: ProjectService;
   readonly terminals: TerminalService;
   readonly system: SystemService;
+  readonly tasks: TaskRegistry;
+  readonly envs: EnvService;
+  readonly notebooks: NotebookService;
+  readonly kernels: KernelService;
 }

@@ -7,6 +7,8 @@ import { createLogger, fileSink, stderrSink, type LogLevel } from '../core/logge
 import { resolveUserHome } from '../core/paths';
 import { createChildProcessPtyHost } from '../services/terminals/pty-host-child';
 import { exitCodeForCommander, type CliContext, type CliIo, type CoreFactory } from './cli-context';
+import { registerEnvCommands } from './commands/env';
+import { registerNotebookCommands } from './commands/notebook';
 import { registerProjectCommands } from './commands/project';
 import { registerServeCommand } from './commands/serve';
 
@@ -51,6 +53,8 @@ export function createProgram(ctx: CliContext): Command {
     .exitOverride();
   registerServeCommand(program, ctx);
   registerProjectCommands(program, ctx);
+  registerEnvCommands(program, ctx);
+  registerNotebookCommands(program, ctx);
   return program;
 }
 

@@ -1,3 +1,5 @@
+import { EnvsArea } from '../features/envs/envs-area';
+import { NotebooksArea } from '../features/notebooks/notebooks-area';
 import { ProjectsArea } from '../features/projects/projects-area';
 import { PlaceholderArea } from '../features/placeholder/placeholder-area';
 import { TerminalArea } from '../features/terminal/terminal-area';
@@ -10,6 +12,10 @@ export function AreaView({ area }: { area: AreaId }) {
       return <ProjectsArea />;
     case 'terminal':
       return <TerminalArea />;
+    case 'environments':
+      return <EnvsArea />;
+    case 'notebooks':
+      return <NotebooksArea />;
     default:
       return <PlaceholderArea area={areas[area]} />;
   }

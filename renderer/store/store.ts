@@ -1,12 +1,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { OrreryClient } from '../client/types';
 import { createAppSlice, type AppSlice } from './app-slice';
+import { createEnvsSlice, type EnvsSlice } from './envs-slice';
+import { createNotebooksSlice, type NotebooksSlice } from './notebooks-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createSystemSlice, type SystemSlice } from './system-slice';
 import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
 
 /** The one renderer store: every feature slice side by side. */
-export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice;
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice;
 
 /** The store's API (getState, setState, subscribe). */
 export type AppStore = StoreApi<AppState>;
@@ -18,13 +20,15 @@ export function createAppStore(client: OrreryClient): AppStore {
     ...createProjectsSlice(client)(...a),
     ...createSystemSlice(client)(...a),
     ...createWorkbenchSlice(...a),
+    ...createEnvsSlice(client)(...a),
+    ...createNotebooksSlice(client)(...a),
   }));
 }
 
 /** Asks main for everything the shell shows; the calls run side by side and fill the store as they answer. */
 export async function loadAll(store: AppStore): Promise<void> {
   const state = store.getState();
-  await Promise.all([state.loadApp(), state.loadProjects(), state.loadSystem()]);
+  await Promise.all([state.loadApp(), state.loadProjects(), state.loadSystem(), state.loadEnvs()]);
 }
 
 /**
