@@ -71,7 +71,7 @@ describe('ProjectService', () => {
     const { service, changes } = world();
     const folder = path.join(root, 'work', 'vision');
     const project = await service.create({ path: folder, name: 'Vision' });
-    expect(project).toMatchObject({ name: 'Vision', path: folder, schemaVersion: 1 });
+    expect(project).toMatchObject({ name: 'Vision', path: folder, schemaVersion: 2 });
     expect(project.id).toMatch(/^proj_/);
     expect(service.current()).toEqual(project);
     expect(changes).toEqual([project]);
@@ -184,7 +184,7 @@ describe('ProjectService', () => {
     raw.close();
     const refused = await failure(service.open(folder));
     expect(refused.code).toBe('newer_schema');
-    expect(refused.message).toMatch(/newer Orrery \(schema 42, this one knows 1\); update Orrery/);
+    expect(refused.message).toMatch(/newer Orrery \(schema 42, this one knows 2\); update Orrery/);
     expect(service.current()).toBeNull();
   });
 
@@ -203,9 +203,11 @@ describe('ProjectService', () => {
     expect([info.artifactCount, info.artifactBytes]).toEqual([2, 8]);
     expect(info.tables).toEqual([
       { name: 'artifacts', rows: 2 },
+      { name: 'env_locks', rows: 0 },
       { name: 'metric_keys', rows: 0 },
       { name: 'metrics', rows: 0 },
       { name: 'project', rows: 1 },
+      { name: 'project_settings', rows: 0 },
       { name: 'runs', rows: 0 },
     ]);
     const otherInfo = await service.info(path.join(root, 'other'));

@@ -40,7 +40,26 @@ CREATE TABLE metrics (
 CREATE INDEX metrics_by_key_step ON metrics (key_id, step);
 `;
 
+/** Schema 2: snapshots of environments (pip freeze / conda export) and the project's settings (its default env). */
+export const projectSchemaV2 = `
+CREATE TABLE env_locks (
+  id TEXT PRIMARY KEY,
+  env_id TEXT NOT NULL,
+  env_name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  format TEXT NOT NULL CHECK (format IN ('pip', 'conda')),
+  hash TEXT NOT NULL CHECK (length(hash) = 64),
+  package_count INTEGER NOT NULL,
+  python_version TEXT NOT NULL,
+  note TEXT,
+  content TEXT NOT NULL
+);
+CREATE INDEX env_locks_by_time ON env_locks (created_at);
+CREATE TABLE project_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
 /** Numbered migrations of the project store; append, never edit a released one. */
 export const projectMigrations: readonly Migration[] = [
   { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
+  { version: 2, name: 'env locks and the default env', up: (db) => db.exec(projectSchemaV2) },
 ];

@@ -46,12 +46,16 @@ export async function resolveShell(
 const dropped = new Set(['ELECTRON_RUN_AS_NODE', 'ELECTRON_NO_ATTACH_CONSOLE', 'ORRERY_TOKEN']);
 
 /**
- * The environment of a terminal's shell: the parent's, plus what a terminal needs and what names the project.
- * The one place that builds it, so environment activation (a later issue) adds its variables here.
+ * The environment of a terminal's shell: the parent's, with the project's default Python env activated when
+ * `activate` is given (PATH, VIRTUAL_ENV / CONDA_PREFIX), plus what a terminal needs and what names the project.
  */
-export function buildTerminalEnv(parent: NodeJS.ProcessEnv, projectPath: string): Record<string, string> {
+export function buildTerminalEnv(
+  parent: NodeJS.ProcessEnv,
+  projectPath: string,
+  activate?: (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parent)) {
+  for (const [key, value] of Object.entries(activate ? activate(parent) : parent)) {
     if (value !== undefined && !dropped.has(key)) env[key] = value;
   }
   env.TERM = 'xterm-256color';

@@ -30,6 +30,8 @@ export interface TerminalServiceDeps {
   readonly settings: () => Pick<Settings, 'terminalShell'> | Promise<Pick<Settings, 'terminalShell'>>;
   /** Output flow-control watermarks (tests make them small). */
   readonly flowLimits?: FlowLimits;
+  /** Activates the project's default Python env on a shell's variables (the env service's `activateDefault`). */
+  readonly activateEnv?: (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }
 
 /** What `terminal.create` takes (all optional). */
@@ -96,7 +98,7 @@ export class TerminalService {
     const title = input.title ?? `${path.basename(shell.file)} ${++this.counter}`;
     const started = this.waitForSpawn(id);
     const terminal = this.track(id, projectPath, { id, title, shell: shell.file, cwd, pid: 0, cols, rows, createdAt: this.deps.clock.now(), exitCode: null }, started);
-    this.host.spawn({ id, file: shell.file, args: shell.args, cwd, env: buildTerminalEnv(this.deps.env, projectPath), cols, rows });
+    this.host.spawn({ id, file: shell.file, args: shell.args, cwd, env: buildTerminalEnv(this.deps.env, projectPath, this.deps.activateEnv), cols, rows });
     try {
       const pid = await started;
       terminal.info = { ...terminal.info, pid };

@@ -33,7 +33,23 @@ export const userMigrations: readonly Migration[] = [
         CREATE INDEX recent_projects_by_time ON recent_projects (opened_at);
       `),
   },
+  {
+    version: 2,
+    name: 'python environment cache',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE env_cache (id TEXT PRIMARY KEY, data TEXT NOT NULL, pinned INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);
+        CREATE TABLE env_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      `),
+  },
 ];
+
+/** One cached environment (the Env as JSON); `pinned` ones (registered, created) stay when their folder is gone. */
+export interface EnvRecord {
+  readonly id: string;
+  readonly data: string;
+  readonly pinned: boolean;
+}
 
 const settingKeys = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 
@@ -92,6 +108,36 @@ export class UserStore {
   /** The most recently opened project, or null on a first start. */
   lastOpened(): RecentEntry | null {
     return this.recentEntries()[0] ?? null;
+  }
+
+  /** The machine-wide environment cache, in the order it was first written. */
+  envRecords(): EnvRecord[] {
+    const rows = this.open().prepare('SELECT id, data, pinned FROM env_cache ORDER BY rowid').all() as { id: string; data: string; pinned: number }[];
+    return rows.map((row) => ({ id: row.id, data: row.data, pinned: row.pinned === 1 }));
+  }
+
+  /** Writes cached environments (a pinned record stays pinned) and removes `remove`, in one transaction. */
+  saveEnvRecords(records: readonly EnvRecord[], remove: readonly string[] = []): void {
+    const db = this.open();
+    const upsert = db.prepare(
+      'INSERT INTO env_cache (id, data, pinned, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, pinned = max(pinned, excluded.pinned), updated_at = excluded.updated_at',
+    );
+    const drop = db.prepare('DELETE FROM env_cache WHERE id = ?');
+    db.transaction(() => {
+      for (const record of records) upsert.run(record.id, record.data, record.pinned ? 1 : 0, this.deps.clock.now());
+      for (const id of remove) drop.run(id);
+    })();
+  }
+
+  /** A value kept beside the env cache (the time of the last discovery), or null. */
+  envMeta(key: string): string | null {
+    const row = this.open().prepare('SELECT value FROM env_meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  /** Sets a value kept beside the env cache. */
+  setEnvMeta(key: string, value: string): void {
+    this.open().prepare('INSERT INTO env_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** Closes the database (a later call opens it again). */
