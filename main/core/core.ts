@@ -78,6 +78,7 @@ export function createCore(options: CoreOptions): Core {
     env,
     ptyHost: options.ptyHost ?? createInProcessPtyHost,
     settings: () => user.getSettings(),
+    activateEnv: (base) => envs.activateDefault(base),
   });
   const system = new SystemService({ runner, logger: logger.child('system') });
   const tasks = new TaskRegistry(bus);
@@ -94,7 +95,7 @@ export function createCore(options: CoreOptions): Core {
     resourcesDir,
     userHome,
   });
-  const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome });
+  const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome, allowedRoots });
   const notebooks = new NotebookService({ bus, logger: logger.child('notebooks'), clock, projects, kernels, allowedRoots, resourcesDir });
   const app = new AppService({
     host: options.host,
@@ -120,7 +121,7 @@ export function createCore(options: CoreOptions): Core {
       await kernels.dispose();
       await terminals.dispose();
       notebooks.dispose();
-      envs.dispose();
+      await envs.dispose();
       projects.dispose();
       user.dispose();
     },

@@ -1,11 +1,20 @@
+import path from 'node:path';
 import { OrreryError, type CallOutput, type ParsedInput } from '../../../app/contract';
-import type { KernelInfo } from '../../../app/models';
+import { newId } from '../../../app/lib/ids';
+import type { KernelInfo, OpenNotebook } from '../../../app/models';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
+import { checkPathInRoots } from '../../core/paths';
 import type { TaskRegistry } from '../../core/tasks';
 import type { EnvService } from '../envs/env-service';
 import type { ProjectService } from '../projects/project-service';
+import { NotebookRuns } from './cell-runs';
+import { runtimeDir } from './connection';
+import type { HeartbeatOptions } from './heartbeat';
+import { KernelHandle } from './kernel-handle';
+import { buildLaunch, chooseLaunch, globalSpecs } from './kernel-launch';
+import { envSpecs, publicSpec, type ResolvedSpec } from './kernelspecs';
 
 /** What the kernel service needs. */
 export interface KernelServiceDeps {
@@ -17,26 +26,211 @@ export interface KernelServiceDeps {
   readonly projects: ProjectService;
   readonly env: NodeJS.ProcessEnv;
   readonly userHome: string;
+  /** Roots notebook paths must lie in (default: no check beyond making the path absolute). */
+  readonly allowedRoots?: readonly string[];
+  /** Spacing of kernel.cell events per cell (default 50 ms: ≤ 20 a second). */
+  readonly cellEventIntervalMs?: number;
+  /** Heartbeat timing (tests shorten it). */
+  readonly heartbeat?: HeartbeatOptions;
 }
 
-const todo = (): never => {
-  throw new OrreryError('unavailable', 'Kernels are not built yet.');
-};
+/** What `notebook.open` lays over a file: the kernel of that notebook, its kept cell runs, a waiting prompt. */
+export type NotebookSession = Pick<OpenNotebook, 'kernel' | 'runs' | 'pendingInput'>;
 
 /** Jupyter kernels over ZeroMQ (messaging protocol 5.x), one per notebook; outputs kept while no view is open. */
 export class KernelService {
-  constructor(readonly deps: KernelServiceDeps) {}
-  specs(_envId?: string): Promise<CallOutput<'kernel.specs'>> { return todo(); }
-  list(): KernelInfo[] { return []; }
-  start(_input: ParsedInput<'kernel.start'>): Promise<KernelInfo> { return todo(); }
-  execute(_input: ParsedInput<'kernel.execute'>): Promise<CallOutput<'kernel.execute'>> { return todo(); }
-  input(_kernelId: string, _value: string): Promise<{ ok: true }> { return todo(); }
-  interrupt(_kernelId: string): Promise<{ ok: true }> { return todo(); }
-  restart(_kernelId: string): Promise<KernelInfo> { return todo(); }
-  shutdown(_kernelId: string): Promise<{ ok: true }> { return todo(); }
-  complete(_input: ParsedInput<'kernel.complete'>): Promise<CallOutput<'kernel.complete'>> { return todo(); }
-  inspect(_input: ParsedInput<'kernel.inspect'>): Promise<CallOutput<'kernel.inspect'>> { return todo(); }
-  forget(_notebookPath: string, _cellIds?: readonly string[]): { ok: true } { return { ok: true }; }
+  private readonly kernels = new Map<string, KernelHandle>();
+  private readonly runsByPath = new Map<string, NotebookRuns>();
+  private readonly starting = new Map<string, Promise<KernelInfo>>();
+  private readonly unsubscribe: () => void;
+  private projectId: string | null;
+
+  constructor(readonly deps: KernelServiceDeps) {
+    this.projectId = deps.projects.current()?.id ?? null;
+    this.unsubscribe = deps.bus.subscribe('project.changed', '', ({ payload }) => {
+      const id = payload.project?.id ?? null;
+      if (id === this.projectId) return;
+      this.projectId = id;
+      void this.shutdownAll('project changed');
+    });
+  }
+
+  /** Kernelspecs of one env (its own, or synthesized), or of the Jupyter paths plus every known env. */
+  async specs(envId?: string): Promise<CallOutput<'kernel.specs'>> {
+    if (envId) return (await envSpecs(await this.deps.envs.get(envId), this.deps.env)).map(publicSpec);
+    const found: ResolvedSpec[] = [...(await globalSpecs(this.deps.env))];
+    const known = await this.deps.envs.list({}).catch(() => ({ envs: [] }));
+    for (const env of known.envs) if (!env.missing) found.push(...(await envSpecs(env, this.deps.env)));
+    return found.map(publicSpec);
+  }
+
+  /** Every kernel the service holds (dead ones until they are shut down or replaced). */
+  list(): KernelInfo[] {
+    return [...this.kernels.values()].map((handle) => handle.info);
+  }
+
+  private async notebookPath(input: string): Promise<string> {
+    if (this.deps.allowedRoots) return checkPathInRoots(input, this.deps.allowedRoots, 'notebookPath');
+    if (!path.isAbsolute(input)) throw new OrreryError('invalid_input', `notebookPath: "${input}" is not an absolute path.`);
+    return path.resolve(input);
+  }
+
+  private handleFor(notebookPath: string): KernelHandle | undefined {
+    return [...this.kernels.values()].find((h) => h.info.notebookPath === notebookPath && h.info.status !== 'shutdown');
+  }
+
+  private runsFor(notebookPath: string): NotebookRuns {
+    let runs = this.runsByPath.get(notebookPath);
+    if (!runs) {
+      runs = new NotebookRuns(
+        (run) => {
+          const kernel = this.handleFor(notebookPath);
+          if (kernel) this.deps.bus.publish('kernel.cell', kernel.info.id, run);
+        },
+        this.deps.clock,
+        this.deps.cellEventIntervalMs,
+      );
+      this.runsByPath.set(notebookPath, runs);
+    }
+    return runs;
+  }
+
+  /** Starts the notebook's kernel (or answers the running one); a dead one is replaced. */
+  async start(input: ParsedInput<'kernel.start'>): Promise<KernelInfo> {
+    const notebookPath = await this.notebookPath(input.notebookPath);
+    const existing = this.handleFor(notebookPath);
+    if (existing && existing.info.status !== 'dead') return existing.info;
+    const inFlight = this.starting.get(notebookPath);
+    if (inFlight) return inFlight;
+    const started = this.deps.tasks.run(input.taskId, `Starting a kernel for ${path.basename(notebookPath)}`, async (task) => {
+      if (existing) await this.shutdownHandle(existing);
+      const choice = await chooseLaunch(this.deps.envs, this.deps.logger, this.deps.env, input);
+      task.throwIfCancelled();
+      const kernelId = newId('kernel');
+      const built = buildLaunch(choice, { kernelId, notebookPath, connectionDir: runtimeDir(this.deps.userHome), processEnv: this.deps.env, envs: this.deps.envs, logger: this.deps.logger });
+      const launch = this.deps.heartbeat ? { ...built, heartbeat: this.deps.heartbeat } : built;
+      const info: KernelInfo = {
+        id: kernelId, notebookPath, specName: choice.spec.name, displayName: choice.spec.displayName, envId: choice.env?.id ?? null,
+        status: 'starting', pid: null, startedAt: this.deps.clock.now(), reason: null,
+      };
+      const handle = new KernelHandle(info, async () => launch, this.runsFor(notebookPath), this.deps.bus, this.deps.logger);
+      this.kernels.set(kernelId, handle);
+      this.deps.bus.publish('kernel.status', kernelId, info);
+      try {
+        await handle.boot();
+      } catch (error) {
+        this.kernels.delete(kernelId);
+        this.deps.bus.publish('kernel.status', kernelId, { ...info, status: 'dead', reason: (error as Error).message });
+        throw error;
+      }
+      this.deps.logger.info('kernel started', { kernelId, notebookPath, spec: choice.spec.name, pid: handle.info.pid });
+      return handle.info;
+    });
+    this.starting.set(notebookPath, started);
+    try {
+      return await started;
+    } finally {
+      this.starting.delete(notebookPath);
+    }
+  }
+
+  private require(kernelId: string): KernelHandle {
+    const handle = this.kernels.get(kernelId);
+    if (!handle) throw new OrreryError('not_found', `No kernel ${kernelId}; it was shut down. Start the notebook's kernel again.`);
+    return handle;
+  }
+
+  /** Queues a cell; its outputs arrive as kernel.cell events and stay kept for the notebook. */
+  async execute(input: ParsedInput<'kernel.execute'>): Promise<CallOutput<'kernel.execute'>> {
+    const msgId = this.require(input.kernelId).execute(input.cellId, input.code, input.stopOnError ?? true);
+    return { msgId };
+  }
+
+  /** Answers a pending input() prompt. */
+  async input(kernelId: string, value: string): Promise<{ ok: true }> {
+    await this.require(kernelId).input(value);
+    return { ok: true };
+  }
+
+  /** Interrupts the running cell. */
+  async interrupt(kernelId: string): Promise<{ ok: true }> {
+    await this.require(kernelId).interrupt();
+    return { ok: true };
+  }
+
+  /** Restarts the kernel in place (same id); queued cells are aborted. */
+  async restart(kernelId: string): Promise<KernelInfo> {
+    const handle = this.require(kernelId);
+    await handle.restart();
+    return handle.info;
+  }
+
+  /** Shuts the kernel down; its process ends. */
+  async shutdown(kernelId: string): Promise<{ ok: true }> {
+    await this.shutdownHandle(this.require(kernelId));
+    return { ok: true };
+  }
+
+  private async shutdownHandle(handle: KernelHandle): Promise<void> {
+    await handle.shutdown();
+    this.kernels.delete(handle.info.id);
+  }
+
+  /** Completions at a cursor position. */
+  async complete(input: ParsedInput<'kernel.complete'>): Promise<CallOutput<'kernel.complete'>> {
+    const reply = await this.require(input.kernelId).ask('complete_request', { code: input.code, cursor_pos: input.cursorPos });
+    const matches = Array.isArray(reply.matches) ? reply.matches.map(String) : [];
+    const experimental = (reply.metadata as { _jupyter_types_experimental?: { type?: string }[] } | undefined)?._jupyter_types_experimental;
+    return {
+      matches,
+      cursorStart: typeof reply.cursor_start === 'number' ? reply.cursor_start : input.cursorPos,
+      cursorEnd: typeof reply.cursor_end === 'number' ? reply.cursor_end : input.cursorPos,
+      types: Array.isArray(experimental) && experimental.length === matches.length ? experimental.map((t) => String(t.type ?? '')) : null,
+    };
+  }
+
+  /** Documentation of the name at a cursor position. */
+  async inspect(input: ParsedInput<'kernel.inspect'>): Promise<CallOutput<'kernel.inspect'>> {
+    const reply = await this.require(input.kernelId).ask('inspect_request', { code: input.code, cursor_pos: input.cursorPos, detail_level: input.detailLevel ?? 0 });
+    return { found: reply.found === true, data: (reply.data as Record<string, unknown> | undefined) ?? {} };
+  }
+
+  /** The live session of a notebook (for `notebook.open`): its kernel, kept runs and a waiting prompt. */
+  sessionFor(notebookPath: string): NotebookSession {
+    const handle = this.handleFor(notebookPath);
+    const pending = handle?.pendingInput;
+    return {
+      kernel: handle?.info ?? null,
+      runs: this.runsByPath.get(notebookPath)?.snapshot() ?? [],
+      pendingInput: pending ? { cellId: pending.cellId, prompt: pending.prompt, password: pending.password } : null,
+    };
+  }
+
+  /** Drops kept outputs (all of the notebook's, or the named cells) once a view saved them to the file. */
+  forget(notebookPath: string, cellIds?: readonly string[]): { ok: true } {
+    const file = path.resolve(notebookPath);
+    const runs = this.runsByPath.get(file);
+    if (!runs) return { ok: true };
+    runs.forget(cellIds);
+    if (runs.empty && !this.handleFor(file)) {
+      runs.dispose();
+      this.runsByPath.delete(file);
+    }
+    return { ok: true };
+  }
+
+  private async shutdownAll(why: string): Promise<void> {
+    const handles = [...this.kernels.values()];
+    if (handles.length > 0) this.deps.logger.info('shutting down kernels', { count: handles.length, why });
+    await Promise.all([...this.starting.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all([...this.kernels.values()].map((handle) => this.shutdownHandle(handle).catch(() => undefined)));
+    for (const runs of this.runsByPath.values()) runs.dispose();
+    this.runsByPath.clear();
+  }
+
   /** Shuts every kernel down (project close, Orrery exit): no kernel process outlives Orrery. */
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    await this.shutdownAll('dispose');
+  }
 }
