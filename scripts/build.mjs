@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { cp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeExternals, nodeBundleOptions } from './bundle-options.mjs';
+import { monacoBundleOptions, monacoWorkerBundleOptions, nativeExternals, nodeBundleOptions, rendererLoaders } from './bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'out');
@@ -49,8 +49,22 @@ await Promise.all([
     target: 'chrome120',
     minify: production,
     jsx: 'automatic',
-    loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.svg': 'file', '.png': 'file' },
+    loader: rendererLoaders,
     define: { ...common.define, 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+  }),
+  // Monaco is its own ESM bundle, loaded when a notebook first shows an editor (renderer/features/notebooks/monaco-loader.ts).
+  build({
+    ...common,
+    ...monacoBundleOptions,
+    minify: production,
+    outdir: path.join(out, 'renderer', 'assets'),
+  }),
+  // …and its worker, a classic script.
+  build({
+    ...common,
+    ...monacoWorkerBundleOptions,
+    minify: production,
+    outdir: path.join(out, 'renderer', 'assets'),
   }),
 ]);
 await cp(path.join(root, 'renderer', 'index.html'), path.join(out, 'renderer', 'index.html'));

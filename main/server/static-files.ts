@@ -12,6 +12,9 @@ export const contentSecurityPolicy = [
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self' ws: wss:",
+  // Monaco's editor worker (assets/editor.worker.js) and notebook HTML outputs (sandboxed srcdoc iframes).
+  "worker-src 'self'",
+  "frame-src 'self'",
   "frame-ancestors 'none'",
   "object-src 'none'",
   "base-uri 'none'",

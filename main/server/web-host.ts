@@ -15,8 +15,11 @@ import { formatServeUrl } from './urls';
 import { attachSession, type Session } from './ws-session';
 import type { OutboxLimits } from './ws-outbox';
 
-/** Largest frame a client may send (a pasted 1M-character terminal write fits); bigger ones close that socket with 1009. */
-export const maxFrameBytes = 4 * 1024 * 1024;
+/**
+ * Largest frame a client may send (notebook.save carries the whole document: a 20 MB notebook with its outputs
+ * fits); bigger ones close that socket with 1009.
+ */
+export const maxFrameBytes = 64 * 1024 * 1024;
 
 /** Options of the web host; everything but the core has a default. */
 export interface WebHostOptions {

@@ -93,6 +93,8 @@ export function contentSecurityPolicy(devUrl?: string): string {
     "font-src 'self' data:",
     `connect-src ${connect.join(' ')}`,
     "worker-src 'self' blob:",
+    // Notebook HTML outputs: sanitized, in srcdoc iframes sandboxed without allow-scripts.
+    "frame-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

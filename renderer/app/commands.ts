@@ -1,3 +1,4 @@
+import type { NotebookCommand } from '../store/notebooks-slice';
 import type { AppStore } from '../store/store';
 import { areaIds, areas } from './areas';
 import { matchesChord, parseChord, type KeyEventLike } from './keybindings';
@@ -72,6 +73,22 @@ async function switchProject(store: AppStore, path: string): Promise<void> {
   }
 }
 
+function envCommands(store: AppStore): Command[] {
+  return [
+    {
+      id: 'env.refresh',
+      title: 'Refresh Environments',
+      category: 'Environment',
+      run: () => {
+        store.getState().openArea('environments');
+        return store.getState().loadEnvs(true);
+      },
+    },
+    { id: 'env.create', title: 'Create Environment…', category: 'Environment', run: () => store.getState().requestCreateEnv() },
+    { id: 'env.select', title: 'Select Project Environment…', category: 'Environment', run: () => store.getState().setEnvPickerOpen(true) },
+  ];
+}
+
 function layoutCommands(store: AppStore): Command[] {
   return [
     { id: 'workbench.commands', title: 'Show All Commands', category: 'View', keybindings: ['Ctrl+Shift+P', 'F1'], global: true, run: () => store.getState().setPaletteOpen(true) },
@@ -91,6 +108,24 @@ function preferenceCommands(store: AppStore, host: CommandHost): Command[] {
   ];
 }
 
+function notebookCommands(store: AppStore): Command[] {
+  // They act on the notebook shown in the Notebooks area; elsewhere they open the area (Ctrl+S does nothing).
+  const onNotebook = (command: NotebookCommand) => () => {
+    if (store.getState().activeTab === 'notebooks') store.getState().notebookCommand(command);
+  };
+  return [
+    { id: 'notebook.new', title: 'New Notebook…', category: 'Notebook', run: () => store.getState().openArea('notebooks') },
+    { id: 'notebook.save', title: 'Save Notebook', category: 'Notebook', keybindings: ['Ctrl+S'], run: onNotebook('save') },
+    { id: 'notebook.runAll', title: 'Run All Cells', category: 'Notebook', run: onNotebook('run-all') },
+    { id: 'notebook.runAbove', title: 'Run Cells Above', category: 'Notebook', run: onNotebook('run-above') },
+    { id: 'notebook.interrupt', title: 'Interrupt Kernel', category: 'Notebook', run: onNotebook('interrupt') },
+    { id: 'notebook.restart', title: 'Restart Kernel', category: 'Notebook', run: onNotebook('restart') },
+    { id: 'notebook.restartRunAll', title: 'Restart Kernel and Run All', category: 'Notebook', run: onNotebook('restart-run-all') },
+    { id: 'notebook.shutdown', title: 'Shut Down Kernel', category: 'Notebook', run: onNotebook('shutdown') },
+    { id: 'notebook.close', title: 'Close Notebook', category: 'Notebook', run: () => void store.getState().closeNotebook() },
+  ];
+}
+
 /** Every command, from the store's state now (one per recent project, Close only with a project open). */
 export function buildCommands(host: CommandHost): Command[] {
   const { store } = host;
@@ -98,7 +133,9 @@ export function buildCommands(host: CommandHost): Command[] {
   return [
     ...projectCommands(store),
     { id: 'terminal.new', title: 'New Terminal', category: 'Terminal', keybindings: ['Ctrl+Shift+`'], run: () => host.newTerminal() },
+    ...envCommands(store),
     ...areaCommands(store),
+    ...notebookCommands(store),
     ...layoutCommands(store),
     ...preferenceCommands(store, host),
   ];

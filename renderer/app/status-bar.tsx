@@ -1,3 +1,4 @@
+import { EnvStatusItem } from '../features/envs/env-picker';
 import { useAppStore } from '../store/context';
 import { describeGpus } from '../store/system-slice';
 
@@ -29,9 +30,7 @@ export function StatusBar() {
           'Loading…'
         )}
       </button>
-      <span className="status-item" data-testid="status-env" title="Python environments arrive with the environments and notebooks milestone">
-        no environment
-      </span>
+      <EnvStatusItem />
       <span className="status-item" data-testid="status-gpu" title={gpuNote}>
         {gpus}
       </span>

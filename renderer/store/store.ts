@@ -40,6 +40,13 @@ export function connectStore(store: AppStore, client: OrreryClient): () => void 
   const stops = [
     client.on('project.changed', '', (payload) => store.getState().applyProject(payload.project)),
     client.on('settings.changed', '', (settings) => store.getState().applySettings(settings)),
+    client.on('env.found', '', (payload) => store.getState().applyEnvFound(payload.env)),
+    client.on('env.discovered', '', () => store.getState().applyEnvsDiscovered()),
+    client.on('env.defaultChanged', '', (payload) => store.getState().applyDefaultEnv(payload.env)),
+    // Another project has another default env.
+    store.subscribe((state, before) => {
+      if (state.current?.path !== before.current?.path) void state.loadDefaultEnv();
+    }),
     client.connection.subscribe((state) => {
       store.getState().setConnection(state);
       if (state === 'disconnected') wasLost = true;

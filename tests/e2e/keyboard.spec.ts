@@ -83,6 +83,6 @@ test.describe('keyboard-first workbench', () => {
     await expect(page.getByRole('tab', { name: 'Projects' })).toHaveAttribute('aria-selected', 'true');
     await page.keyboard.press('Control+W');
     await expect(page.getByRole('tab', { name: 'Projects' })).toHaveCount(0);
-    await expect(page.getByRole('tab', { name: 'Notebooks' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: 'Jobs' })).toHaveAttribute('aria-selected', 'true');
   });
 });

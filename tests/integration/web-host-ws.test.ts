@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callNames } from '../../app/contract';
+import { maxFrameBytes } from '../../main/server/web-host';
 import { upgradeStatus, waitFor, WireClient, startHarness, type WebHostHarness } from './web-host-harness';
 
 let harness: WebHostHarness;
@@ -144,9 +145,9 @@ describe('web host: the contract over WebSocket', () => {
 });
 
 describe('web host: bad frames', () => {
-  it('closes a frame over 4 MiB with 1009 and stays up', async () => {
+  it('closes a frame over the limit (64 MiB) with 1009 and stays up', async () => {
     const client = await WireClient.connect(harness);
-    client.sendRaw(JSON.stringify({ t: 'call', seq: 1, name: 'terminal.write', input: { id: 'x', data: 'a'.repeat(4 * 1024 * 1024 + 10) } }));
+    client.sendRaw(JSON.stringify({ t: 'call', seq: 1, name: 'terminal.write', input: { id: 'x', data: 'a'.repeat(maxFrameBytes + 10) } }));
     await waitFor(() => client.closeCode !== null, 'the oversized frame to close the socket');
     expect(client.closeCode).toBe(1009);
     const next = await WireClient.connect(harness);

@@ -44,4 +44,11 @@ describe('static path resolution', () => {
     expect(contentSecurityPolicy).toContain("frame-ancestors 'none'");
     expect(contentSecurityPolicy).toContain("connect-src 'self' ws: wss:");
   });
+
+  it('lets notebooks run Monaco\'s worker and show HTML outputs in frames of this origin only, fonts and images from data: URLs', () => {
+    expect(contentSecurityPolicy).toContain("worker-src 'self';");
+    expect(contentSecurityPolicy).toContain("frame-src 'self';");
+    expect(contentSecurityPolicy).toContain("font-src 'self' data:");
+    expect(contentSecurityPolicy).toContain("img-src 'self' data: blob:");
+  });
 });

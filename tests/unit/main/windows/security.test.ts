@@ -161,6 +161,14 @@ describe('contentSecurityPolicy', () => {
     expect(parsed.get('connect-src')).toEqual(["'self'"]);
   });
 
+  it('lets notebooks run Monaco\'s worker, show HTML outputs in frames of the app only, and load KaTeX fonts and images', () => {
+    const parsed = directives(contentSecurityPolicy());
+    expect(parsed.get('worker-src')).toEqual(["'self'", 'blob:']);
+    expect(parsed.get('frame-src')).toEqual(["'self'"]);
+    expect(parsed.get('font-src')).toEqual(["'self'", 'data:']);
+    expect(parsed.get('img-src')).toEqual(["'self'", 'data:', 'blob:']);
+  });
+
   it('with a dev server adds its WebSocket to connect-src and nothing to script-src', () => {
     const parsed = directives(contentSecurityPolicy('http://127.0.0.1:5173/'));
     expect(parsed.get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:5173']);

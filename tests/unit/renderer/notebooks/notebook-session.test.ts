@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ClientError } from '../../../../renderer/client/client-error';
+import { NotebookSession, savedChoice } from '../../../../renderer/features/notebooks/notebook-session';
+import { fakeClient, settle } from '../fake-client';
+import { kernelInfo, openAnswer, run } from './notebook-fixtures';
+
+afterEach(() => vi.useRealTimers());
+
+function saving() {
+  let mtime = 2000;
+  return {
+    'notebook.save': (input: unknown) => {
+      expect((input as { notebook: unknown }).notebook).toBeTruthy();
+      return { mtimeMs: ++mtime, size: 10 };
+    },
+    'kernel.forget': () => ({ ok: true }),
+  };
+}
+
+describe('NotebookSession', () => {
+  it('overlays the runs main kept over the file, is dirty, saves them, then forgets the finished ones', async () => {
+    const fake = fakeClient(saving());
+    const opened = openAnswer({ kernel: kernelInfo(), runs: [run('c2', 3), run('c1', 4, { state: 'running', outputs: [] })] });
+    const session = new NotebookSession(fake.client, opened, 10_000);
+    const model = session.getState().model;
+    expect(model.cell('c2')?.outputs).toHaveLength(1);
+    expect(model.cell('c1')?.run).toBe('running');
+    expect(session.getState().dirty).toBe(true);
+    await session.save();
+    expect(session.getState().dirty).toBe(false);
+    const saved = fake.calls.find((c) => c.name === 'notebook.save')!.input as { notebook: { cells: Array<{ outputs?: unknown[] }> }; expectedMtimeMs: number };
+    expect(saved.expectedMtimeMs).toBe(1000);
+    expect(saved.notebook.cells[2]!.outputs).toHaveLength(1);
+    expect(fake.calls.find((c) => c.name === 'kernel.forget')?.input).toEqual({ notebookPath: '/p/nb.ipynb', cellIds: ['c2'] });
+    session.dispose();
+  });
+
+  it('follows kernel.cell, kernel.status and kernel.inputRequest for its kernel only', async () => {
+    const fake = fakeClient({});
+    const session = new NotebookSession(fake.client, openAnswer({ kernel: kernelInfo() }), 10_000);
+    fake.emit('kernel.cell', 'k1', run('c1', 1, { state: 'running', outputs: [] }));
+    fake.emit('kernel.cell', 'other', run('c2', 1));
+    expect(session.getState().model.cell('c1')?.run).toBe('running');
+    expect(session.getState().model.cell('c2')?.run).toBe('idle');
+    fake.emit('kernel.inputRequest', 'k1', { cellId: 'c1', prompt: 'Name? ', password: false });
+    expect(session.getState().pendingInput?.prompt).toBe('Name? ');
+    fake.emit('kernel.status', 'k1', kernelInfo({ status: 'dead', reason: 'killed' }));
+    expect(session.getState().kernel?.status).toBe('dead');
+    expect(session.getState().pendingInput).toBeNull();
+    expect(session.getState().model.cell('c1')?.run).toBe('aborted');
+    session.dispose();
+    fake.emit('kernel.cell', 'k1', run('c2', 9));
+    expect(session.getState().model.cell('c2')?.run).toBe('idle');
+  });
+
+  it('starts a kernel in the chosen env on the first run and queues code cells in order', async () => {
+    const fake = fakeClient({
+      'kernel.start': () => kernelInfo({ id: 'k9', status: 'starting' }),
+      'kernel.execute': (input) => ({ msgId: (input as { cellId: string }).cellId }),
+      'notebook.save': () => ({ mtimeMs: 5, size: 1 }),
+    });
+    const session = new NotebookSession(fake.client, openAnswer(), 10_000);
+    await session.choose({ envId: 'venv1' });
+    await session.execute(['md1', 'c1', 'c2']);
+    expect(fake.calls.find((c) => c.name === 'kernel.start')?.input).toEqual({ notebookPath: '/p/nb.ipynb', envId: 'venv1' });
+    expect(fake.calls.filter((c) => c.name === 'kernel.execute').map((c) => c.input)).toEqual([
+      { kernelId: 'k9', cellId: 'c1', code: 'print("hi")' },
+      { kernelId: 'k9', cellId: 'c2', code: 'x = 1\nx' },
+    ]);
+    expect(session.getState().model.cell('c1')?.run).toBe('queued');
+    expect(session.getState().model.metadata['orrery']).toEqual({ envId: 'venv1' });
+    session.dispose();
+  });
+
+  it('shows a failed kernel start as an error, not a throw', async () => {
+    const fake = fakeClient({ 'kernel.start': () => { throw new ClientError('unavailable', 'ipykernel is not installed in venv1: install it'); } });
+    const session = new NotebookSession(fake.client, openAnswer(), 10_000);
+    await session.execute(['c1']);
+    expect(session.getState().error).toMatch(/ipykernel/);
+    session.dispose();
+  });
+
+  it('autosaves a while after the last edit, once', async () => {
+    vi.useFakeTimers();
+    const fake = fakeClient(saving());
+    const session = new NotebookSession(fake.client, openAnswer(), 2000);
+    session.getState().model.setSource('c1', 'a');
+    await vi.advanceTimersByTimeAsync(1500);
+    session.getState().model.setSource('c1', 'ab');
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(fake.namesCalled()).not.toContain('notebook.save');
+    await vi.advanceTimersByTimeAsync(600);
+    expect(fake.namesCalled().filter((n) => n === 'notebook.save')).toHaveLength(1);
+    expect(session.getState().dirty).toBe(false);
+    session.dispose();
+  });
+
+  it('turns a conflict into a state with reload and overwrite, and stops autosaving', async () => {
+    let force: unknown;
+    const fake = fakeClient({
+      'notebook.save': (input) => {
+        force = (input as { force?: boolean }).force;
+        if (!force) throw new ClientError('conflict', '/p/nb.ipynb changed on disk since it was opened.');
+        return { mtimeMs: 9, size: 1 };
+      },
+      'notebook.open': () => openAnswer({ mtimeMs: 3000 }),
+    });
+    const session = new NotebookSession(fake.client, openAnswer(), 10_000);
+    session.getState().model.setSource('c1', 'mine');
+    await expect(session.save()).rejects.toThrow(/changed on disk/);
+    expect(session.getState().conflict).toBe(true);
+    await session.save(true);
+    expect(force).toBe(true);
+    expect(session.getState().conflict).toBe(false);
+    session.getState().model.setSource('c1', 'again');
+    await expect(session.save()).rejects.toThrow();
+    await session.reload();
+    expect(session.getState().conflict).toBe(false);
+    expect(session.getState().model.cell('c1')?.source).toBe('print("hi")');
+    session.dispose();
+  });
+
+  it('saves on close when dirty, and answers input, interrupt, restart on its kernel', async () => {
+    const fake = fakeClient({ ...saving(), 'kernel.input': () => ({ ok: true }), 'kernel.interrupt': () => ({ ok: true }), 'kernel.restart': () => kernelInfo({ status: 'restarting' }) });
+    const session = new NotebookSession(fake.client, openAnswer({ kernel: kernelInfo(), pendingInput: { cellId: 'c1', prompt: '?', password: false } }), 10_000);
+    await session.answerInput('Ada');
+    expect(fake.calls.find((c) => c.name === 'kernel.input')?.input).toEqual({ kernelId: 'k1', value: 'Ada' });
+    await session.interrupt();
+    session.getState().model.markQueued('c2');
+    await session.restart();
+    expect(session.getState().model.cell('c2')?.run).toBe('aborted');
+    expect(session.getState().kernel?.status).toBe('restarting');
+    await session.close();
+    expect(fake.namesCalled()).toContain('notebook.save');
+    await settle();
+  });
+
+  it('reads the env a notebook was created for', () => {
+    expect(savedChoice({ orrery: { envId: 'e1' } })).toEqual({ envId: 'e1' });
+    expect(savedChoice({ orrery: 'x' })).toEqual({});
+    expect(savedChoice({})).toEqual({});
+  });
+});
