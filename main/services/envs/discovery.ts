@@ -119,6 +119,8 @@ export class Discovery {
       resolvedAs.set(key, env.id);
       const merged = found.has(env.id) ? mergeEnvs(found.get(env.id)!, env) : this.withCachedName(env);
       found.set(env.id, merged);
+      // Cached before it is announced: a view may act on an env as soon as it is listed.
+      this.deps.cache.put([merged]);
       this.deps.bus.publish('env.found', '', { env: merged });
     };
     const known: Locator = async () =>
