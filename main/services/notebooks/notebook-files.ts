@@ -45,7 +45,8 @@ export async function readNotebookFile(file: string, validator: NotebookValidato
   }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // One read into a Buffer, then one decode: much faster for big files than readFile's chunked 'utf8' decoding.
+    text = (await readFile(file)).toString('utf8');
   } catch (error) {
     throw fileError(error, file, 'read');
   }
@@ -72,13 +73,13 @@ async function syncFolder(folder: string): Promise<void> {
  * Writes text atomically: a temp file beside the target, fsync, rename over it. On any error the temp
  * file is removed and the existing file is left as it was. `exclusive` fails when the target exists.
  */
-export async function writeFileAtomic(file: string, text: string, options: { exclusive?: boolean; mode?: number } = {}): Promise<{ mtimeMs: number; size: number }> {
+export async function writeFileAtomic(file: string, text: string | Buffer, options: { exclusive?: boolean; mode?: number } = {}): Promise<{ mtimeMs: number; size: number }> {
   const folder = path.dirname(file);
   const temp = path.join(folder, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', options.mode ?? 0o644);
     try {
-      await handle.writeFile(text, 'utf8');
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();
@@ -105,12 +106,13 @@ const pythonFloat = /(?:": |\n\s+)-?\d+(?:\.0+|(?:\.\d+)?e[-+]?\d+)(?=,?\n)/;
  * True when the file already holds this notebook: the same bytes, or (when the file has floats that JavaScript
  * prints differently and the sizes are close) the same JSON values. Keeps an unedited save byte-identical.
  */
-async function holdsSameContent(file: string, size: number, text: string, notebook: unknown): Promise<boolean> {
-  const length = Buffer.byteLength(text);
-  if (Math.abs(size - length) > 4096) return false;
-  const current = await readFile(file, 'utf8').catch(() => null);
-  if (current === null) return false;
-  if (current === text) return true;
+async function holdsSameContent(file: string, size: number, bytes: Buffer, notebook: unknown): Promise<boolean> {
+  if (Math.abs(size - bytes.length) > 4096) return false;
+  // Read and compared as bytes: decoding 20 MB into a string costs more than the whole comparison.
+  const raw = await readFile(file).catch(() => null);
+  if (raw === null) return false;
+  if (raw.equals(bytes)) return true;
+  const current = raw.toString('utf8');
   if (!pythonFloat.test(current)) return false;
   try {
     return isDeepStrictEqual(JSON.parse(current), JSON.parse(JSON.stringify(notebook)));
@@ -127,11 +129,11 @@ export async function writeNotebookFile(
   options: { exclusive?: boolean } = {},
 ): Promise<{ mtimeMs: number; size: number }> {
   await validator.validate(notebook, file, 'save');
-  const text = serializeNotebook(notebook);
+  const bytes = Buffer.from(serializeNotebook(notebook), 'utf8');
   const existing = await stat(file).catch(() => null);
-  if (existing && !options.exclusive && (await holdsSameContent(file, existing.size, text, notebook))) {
+  if (existing && !options.exclusive && (await holdsSameContent(file, existing.size, bytes, notebook))) {
     // Saving without edits: leave the file (its bytes and mtime) alone.
     return { mtimeMs: existing.mtimeMs, size: existing.size };
   }
-  return writeFileAtomic(file, text, { ...options, ...(existing ? { mode: existing.mode & 0o777 } : {}) });
+  return writeFileAtomic(file, bytes, { ...options, ...(existing ? { mode: existing.mode & 0o777 } : {}) });
 }
