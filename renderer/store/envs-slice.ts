@@ -24,7 +24,7 @@ export interface EnvsSlice {
   /** The quick picker of the project's env (status bar, palette). */
   readonly envPickerOpen: boolean;
   readonly envCreateRequest: EnvCreateRequest | null;
-  /** env.list from the cache at once; with `refresh` (the default) discovery runs and env.found events fill in. */
+  /** env.list from the cache at once; with `refresh` (the default) discovery runs and env.found events fill in. Page loads pass false: main refreshes an empty or stale cache by itself. */
   loadEnvs(refresh?: boolean): Promise<void>;
   /** env.default for the open project (null without one). */
   loadDefaultEnv(): Promise<void>;

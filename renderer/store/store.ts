@@ -28,7 +28,7 @@ export function createAppStore(client: OrreryClient): AppStore {
 /** Asks main for everything the shell shows; the calls run side by side and fill the store as they answer. */
 export async function loadAll(store: AppStore): Promise<void> {
   const state = store.getState();
-  await Promise.all([state.loadApp(), state.loadProjects(), state.loadSystem(), state.loadEnvs()]);
+  await Promise.all([state.loadApp(), state.loadProjects(), state.loadSystem(), state.loadEnvs(false)]);
 }
 
 /**
