@@ -1,8 +1,9 @@
-import { access, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OrreryError } from '../../../app/contract';
 import type { ProcessRunner } from '../../core/process-runner';
 import type { Task } from '../../core/tasks';
+import { exists } from './locators';
 import { probeEnv } from './probe';
 import { streamProcess } from './stream-process';
 
@@ -55,14 +56,6 @@ export function createCommand(plan: CreatePlan): { file: string; args: string[] 
   return { file: plan.conda, args: ['create', '-y', ...where, `python=${plan.python}`] };
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Runs the creation with its output streamed; on failure or cancel the partial folder is removed.

@@ -129,7 +129,8 @@ async function envFolder(folder: string, source: string, name?: string): Promise
   return python ? { python, source, ...(name ? { name } : {}) } : null;
 }
 
-async function exists(file: string): Promise<boolean> {
+/** True when the path exists (any kind of file). */
+export async function exists(file: string): Promise<boolean> {
   try {
     await access(file);
     return true;
