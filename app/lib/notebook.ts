@@ -18,9 +18,11 @@ export function outputCapMarker(cap = cellOutputCap): string {
   );
 }
 
-/** The source as one string. */
-export function joinSource(source: NbSource): string {
-  return typeof source === 'string' ? source : source.join('');
+/** A multiline nbformat string (a string, or a list of lines) as one string; anything else is ''. */
+export function joinSource(source: NbSource | unknown): string {
+  if (typeof source === 'string') return source;
+  if (Array.isArray(source)) return source.map((part) => (typeof part === 'string' ? part : '')).join('');
+  return '';
 }
 
 /** Splits text into nbformat's line list (each line keeps its `\n`), as nbformat's split_lines does. */

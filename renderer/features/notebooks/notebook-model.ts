@@ -1,4 +1,5 @@
 import type { CellRun, NotebookCell, NotebookDoc, NotebookOutput } from '../../../app/models';
+import { joinSource, newCellId, splitSource } from '../../../app/lib/notebook';
 
 /** What a cell is doing, as the view shows it. */
 export type CellRunState = 'idle' | CellRun['state'];
@@ -22,33 +23,13 @@ export interface CellEntry {
 
 type Listener = () => void;
 
-/** The text of a multiline nbformat string (a string, or an array of lines). */
-export function joinText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((part) => (typeof part === 'string' ? part : '')).join('');
-  return '';
-}
-
-/** nbformat's preferred form of a multiline string: lines that keep their `\n`. */
-export function splitLines(text: string): string[] {
-  if (text === '') return [];
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-}
-
-/** A fresh nbformat 4.5 cell id (8 hex digits, like Jupyter's). */
-export function newCellId(): string {
-  const bytes = new Uint8Array(4);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 function entryOf(raw: NotebookCell, key: string): CellEntry {
   const outputs = Array.isArray(raw['outputs']) ? (raw['outputs'] as NotebookOutput[]) : [];
   const count = raw['execution_count'];
   return {
     key,
     raw,
-    source: joinText(raw.source),
+    source: joinSource(raw.source),
     cellType: raw.cell_type,
     outputs,
     executionCount: typeof count === 'number' ? count : null,
@@ -81,8 +62,7 @@ export class NotebookModel {
     this.hasIds = doc.nbformat_minor >= 5;
     const seen = new Set<string>();
     this.entries = cells.map((raw) => {
-      let key = typeof raw.id === 'string' && raw.id !== '' && !seen.has(raw.id) ? raw.id : newCellId();
-      while (seen.has(key)) key = newCellId();
+      const key = typeof raw.id === 'string' && raw.id !== '' && !seen.has(raw.id) ? raw.id : newCellId(seen);
       seen.add(key);
       return entryOf(raw, key);
     });
@@ -160,7 +140,7 @@ export class NotebookModel {
     const entry = this.byKey.get(key);
     if (!entry || entry.source === source) return;
     entry.source = source;
-    entry.raw = { ...entry.raw, source: splitLines(source) };
+    entry.raw = { ...entry.raw, source: splitSource(source) };
     this.bumpCell(entry);
   }
 
@@ -182,8 +162,8 @@ export class NotebookModel {
     const key = newCellId();
     const raw: NotebookCell =
       cellType === 'code'
-        ? { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: splitLines(source) }
-        : { cell_type: cellType, metadata: {}, source: splitLines(source) };
+        ? { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: splitSource(source) }
+        : { cell_type: cellType, metadata: {}, source: splitSource(source) };
     if (this.hasIds) raw.id = key;
     const entry = entryOf(raw, key);
     const at = Math.max(0, Math.min(index, this.entries.length));

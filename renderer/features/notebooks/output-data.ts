@@ -1,5 +1,5 @@
 import type { NotebookOutput } from '../../../app/models';
-import { joinText } from './notebook-model';
+import { joinSource } from '../../../app/lib/notebook';
 
 /** MIME types the view renders, richest first (Jupyter's order); the first one present in a bundle wins. */
 export const mimeOrder = [
@@ -66,24 +66,24 @@ export function truncationNote(clip: ClippedText): string {
 
 /** The text of a stream output, or the traceback of an error output (ANSI codes kept). */
 export function outputText(output: NotebookOutput): string {
-  if (output.output_type === 'stream') return joinText(output['text']);
+  if (output.output_type === 'stream') return joinSource(output['text']);
   if (output.output_type === 'error') {
     const traceback = output['traceback'];
-    if (Array.isArray(traceback) && traceback.length > 0) return traceback.map((line) => joinText(line)).join('\n');
-    return `${joinText(output['ename'])}: ${joinText(output['evalue'])}`;
+    if (Array.isArray(traceback) && traceback.length > 0) return traceback.map((line) => joinSource(line)).join('\n');
+    return `${joinSource(output['ename'])}: ${joinSource(output['evalue'])}`;
   }
   return '';
 }
 
 /** A MIME value as text (multiline arrays joined; JSON values pretty-printed). */
 export function mimeText(value: unknown): string {
-  if (typeof value === 'string' || Array.isArray(value)) return joinText(value);
+  if (typeof value === 'string' || Array.isArray(value)) return joinSource(value);
   return JSON.stringify(value, null, 2) ?? '';
 }
 
 /** The data URL of a base64 image (whitespace and line breaks dropped, as nbformat allows them). */
 export function imageDataUrl(mime: 'image/png' | 'image/jpeg', value: unknown): string {
-  return `data:${mime};base64,${joinText(value).replace(/\s+/g, '')}`;
+  return `data:${mime};base64,${joinSource(value).replace(/\s+/g, '')}`;
 }
 
 /** Strips `$$…$$` or `\[…\]` or `$…$` delimiters from a text/latex output. */

@@ -3,7 +3,7 @@ import DOMPurify from 'dompurify';
 import { memo, useMemo, useRef, useState } from 'react';
 import type { NotebookOutput } from '../../../app/models';
 import { renderMarkdown, renderTex } from './markdown';
-import { joinText } from './notebook-model';
+import { joinSource } from '../../../app/lib/notebook';
 import { clipText, imageDataUrl, latexBody, mimeText, outputText, preferredMime, truncationNote } from './output-data';
 
 /** ANSI colours to HTML (text escaped first; links not made clickable). */
@@ -72,16 +72,16 @@ function MimeOutput({ data }: { data: Record<string, unknown> }) {
   const value = mime ? data[mime] : undefined;
   switch (mime) {
     case 'text/html':
-      return <HtmlFrame html={joinText(value)} />;
+      return <HtmlFrame html={joinSource(value)} />;
     case 'image/svg+xml':
-      return <SvgImage svg={joinText(value)} />;
+      return <SvgImage svg={joinSource(value)} />;
     case 'image/png':
     case 'image/jpeg':
       return <img className="output-image" alt="Image output" src={imageDataUrl(mime, value)} />;
     case 'text/markdown':
-      return <div className="output-markdown markdown-body" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(renderMarkdown(joinText(value))) }} />;
+      return <div className="output-markdown markdown-body" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(renderMarkdown(joinSource(value))) }} />;
     case 'text/latex': {
-      const { tex, display } = latexBody(joinText(value));
+      const { tex, display } = latexBody(joinSource(value));
       return <div className="output-latex" dangerouslySetInnerHTML={{ __html: renderTex(tex, display) }} />;
     }
     case 'application/json':

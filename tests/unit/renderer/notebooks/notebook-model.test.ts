@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NotebookModel, joinText, splitLines } from '../../../../renderer/features/notebooks/notebook-model';
+import { joinSource, splitSource } from '../../../../app/lib/notebook';
+import { NotebookModel } from '../../../../renderer/features/notebooks/notebook-model';
 import { run, sampleDoc } from './notebook-fixtures';
 
 describe('NotebookModel', () => {
@@ -110,10 +111,10 @@ describe('NotebookModel', () => {
 
 describe('multiline strings', () => {
   it('split into lines that keep their newline, and join back', () => {
-    expect(splitLines('a\nb\n\nc')).toEqual(['a\n', 'b\n', '\n', 'c']);
-    expect(splitLines('')).toEqual([]);
-    expect(joinText(splitLines('a\nb\n'))).toBe('a\nb\n');
-    expect(joinText(42)).toBe('');
+    expect(splitSource('a\nb\n\nc')).toEqual(['a\n', 'b\n', '\n', 'c']);
+    expect(splitSource('')).toEqual([]);
+    expect(joinSource(splitSource('a\nb\n'))).toBe('a\nb\n');
+    expect(joinSource(42)).toBe('');
   });
 });
 
