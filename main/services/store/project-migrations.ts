@@ -58,8 +58,101 @@ CREATE INDEX env_locks_by_time ON env_locks (created_at);
 CREATE TABLE project_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/**
+ * Schema 3: experiment tracking and jobs. A run gains its params, tags, lineage and origin; a metric key
+ * its summary; points live in chunks of packed float64 columns (steps, times, values) so a 1M-point series
+ * reads back as a few dozen blobs; the spool offsets make ingest exactly-once; jobs are the local queue.
+ */
+export const projectSchemaV3 = `
+ALTER TABLE runs ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT 'sdk';
+ALTER TABLE runs ADD COLUMN job_id TEXT;
+ALTER TABLE runs ADD COLUMN git_commit TEXT;
+ALTER TABLE runs ADD COLUMN env_lock_id TEXT;
+ALTER TABLE runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN notes TEXT;
+ALTER TABLE runs ADD COLUMN error TEXT;
+ALTER TABLE runs ADD COLUMN updated_at INTEGER;
+CREATE INDEX runs_by_created ON runs (created_at);
+
+ALTER TABLE metric_keys ADD COLUMN system INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_keys ADD COLUMN count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_keys ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metric_keys ADD COLUMN sorted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE metric_keys ADD COLUMN last_step REAL;
+ALTER TABLE metric_keys ADD COLUMN last_time REAL;
+ALTER TABLE metric_keys ADD COLUMN last_value REAL;
+ALTER TABLE metric_keys ADD COLUMN min_value REAL;
+ALTER TABLE metric_keys ADD COLUMN max_value REAL;
+
+CREATE TABLE metric_chunks (
+  key_id INTEGER NOT NULL REFERENCES metric_keys (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  n INTEGER NOT NULL CHECK (n > 0),
+  step_min REAL NOT NULL,
+  step_max REAL NOT NULL,
+  time_min REAL NOT NULL,
+  time_max REAL NOT NULL,
+  data BLOB NOT NULL CHECK (length(data) = 24 * n),
+  PRIMARY KEY (key_id, seq)
+);
+
+CREATE TABLE run_artifacts (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  sha256 TEXT NOT NULL REFERENCES artifacts (sha256),
+  size INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('artifact', 'checkpoint', 'log')),
+  step REAL,
+  created_at REAL NOT NULL
+);
+CREATE INDEX run_artifacts_by_run ON run_artifacts (run_id, kind);
+
+CREATE TABLE run_events (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  time REAL NOT NULL,
+  level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+  message TEXT NOT NULL
+);
+CREATE INDEX run_events_by_run ON run_events (run_id, time);
+
+CREATE TABLE spool_offsets (
+  run_id TEXT NOT NULL,
+  file TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  PRIMARY KEY (run_id, file)
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  script TEXT NOT NULL,
+  args TEXT NOT NULL DEFAULT '[]',
+  cwd TEXT NOT NULL,
+  env_id TEXT,
+  gpus TEXT,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'lost')),
+  attempt INTEGER NOT NULL DEFAULT 1,
+  retry_of TEXT REFERENCES jobs (id) ON DELETE SET NULL,
+  resume_from TEXT,
+  pid INTEGER,
+  exit_code INTEGER,
+  signal TEXT,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER
+);
+CREATE INDEX jobs_by_state ON jobs (state, created_at);
+`;
+
 /** Numbered migrations of the project store; append, never edit a released one. */
 export const projectMigrations: readonly Migration[] = [
   { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
   { version: 2, name: 'env locks and the default env', up: (db) => db.exec(projectSchemaV2) },
+  { version: 3, name: 'tracking and jobs', up: (db) => db.exec(projectSchemaV3) },
 ];

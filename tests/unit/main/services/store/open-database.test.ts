@@ -49,7 +49,7 @@ describe('openDatabase', () => {
       expect(schemaVersion(db)).toBe(projectMigrations.length);
       expect(db.pragma('application_id', { simple: true })).toBe(applicationIds.project);
       const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['artifacts', 'env_locks', 'metric_keys', 'metrics', 'project', 'project_settings', 'runs']);
+      expect(tables).toEqual(['artifacts', 'env_locks', 'jobs', 'metric_chunks', 'metric_keys', 'metrics', 'project', 'project_settings', 'run_artifacts', 'run_events', 'runs', 'spool_offsets']);
     } finally {
       db.close();
     }
