@@ -38,6 +38,19 @@ export const notebookDocSchema = z
   })
   .loose();
 
+/** A cell of a patch: `{keep: i}` is cell i of the version the patch applies to, unchanged; anything else is a whole cell. */
+export const notebookCellRefSchema = z.object({ keep: z.number().int().min(0) }).strict();
+
+/**
+ * A save that sends only what changed: the top-level keys without `cells`, and the cell list where unchanged
+ * cells are references to the version last read or written (which main keeps). A 20 MB notebook with one edited
+ * cell crosses the wire as a few kilobytes.
+ */
+export const notebookPatchSchema = z.object({
+  rest: notebookDocSchema.omit({ cells: true }),
+  cells: z.array(z.union([notebookCellRefSchema, notebookCellSchema])),
+});
+
 export const kernelSpecSchema = z.object({
   /** `python3`, or `<env>:python3` for a spec synthesized for an env. */
   name: z.string(),
@@ -109,8 +122,24 @@ export const notebookCalls = {
     openNotebookSchema,
   ),
   'notebook.save': call(
-    'Validate and write a notebook atomically; `conflict` if the file changed on disk since `expectedMtimeMs`',
-    z.object({ path, notebook: notebookDocSchema, expectedMtimeMs: z.number().optional(), force: z.boolean().optional() }).strict(),
+    'Validate and write a notebook atomically (the whole document, or a patch on the version last read or written at `expectedMtimeMs`); `conflict` if the file changed on disk since `expectedMtimeMs`',
+    z
+      .object({
+        path,
+        notebook: notebookDocSchema.optional(),
+        patch: notebookPatchSchema.optional(),
+        expectedMtimeMs: z.number().optional(),
+        force: z.boolean().optional(),
+      })
+      .strict()
+      .superRefine((input, ctx) => {
+        if ((input.notebook === undefined) === (input.patch === undefined)) {
+          ctx.addIssue({ code: 'custom', path: ['notebook'], message: 'give either notebook (the whole document) or patch, not both or neither' });
+        }
+        if (input.patch !== undefined && input.expectedMtimeMs === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['expectedMtimeMs'], message: 'a patch needs the mtime of the version it applies to' });
+        }
+      }),
     z.object({ mtimeMs: z.number(), size: z.number() }),
   ),
   'kernel.specs': call('Kernelspecs of an env (or of every known env)', z.object({ envId: envIdSchema.optional() }).strict().optional(), z.array(kernelSpecSchema)),

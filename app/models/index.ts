@@ -12,6 +12,7 @@ import type {
   notebookCellSchema,
   notebookDocSchema,
   notebookOutputSchema,
+  notebookPatchSchema,
   openNotebookSchema,
   gpuSchema,
   projectInfoSchema,
@@ -43,4 +44,6 @@ export type CellRun = Readonly<z.output<typeof cellRunSchema>>;
 export type NotebookDoc = z.output<typeof notebookDocSchema>;
 export type NotebookCell = z.output<typeof notebookCellSchema>;
 export type NotebookOutput = z.output<typeof notebookOutputSchema>;
+/** A save that sends only the changed cells (see `notebookPatchSchema`). */
+export type NotebookPatch = z.output<typeof notebookPatchSchema>;
 export type OpenNotebook = z.output<typeof openNotebookSchema>;

@@ -3,7 +3,8 @@
 // open_ms: click on the file in the list → the first cell drawn (notebook.open over the WebSocket, the document
 // model, the virtualized list). interactive_ms: the same click → the first cell's Monaco editor has focus after a
 // click on it (so it includes loading the Monaco bundle on a fresh page). save_ms: Ctrl+S after an edit → the
-// toolbar says "saved" (the whole document over the wire, validated against the nbformat schema, written).
+// toolbar says "saved" (a patch with the edited cell over the wire, applied to the version main kept from the
+// open, the whole result validated against the nbformat schema, serialized from cached per-cell bytes, written).
 // scroll: the cell list scrolled to the end, 600 px a frame; the p95 frame gap.
 // Baseline in the same run: JSON.parse + JSON.stringify of the same file in Node (the floor of any reader/writer).
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,7 +1,7 @@
 // NotebookService on real files: lossless against files written by Debian's python3 nbformat (byte-identical
 // re-serialization, 4.4 and 4.5), schema validation naming cell and field, and every bad input from the issue.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,45 @@ describe('lossless .ipynb', () => {
     await service.save({ path: file, notebook: opened.notebook, expectedMtimeMs: opened.mtimeMs });
     expect(await readFile(file, 'utf8')).toBe(bytes);
     execFileSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', file]);
+  });
+
+  it('saves a patch (changed cells, references to the rest) to exactly the bytes a whole save writes', async () => {
+    const file = path.join(dir, 'patched45.ipynb');
+    await copyFile(path.join(dir, 'v45.ipynb'), file);
+    const opened = await service.open(file);
+    const cells = opened.notebook.cells;
+    const { cells: _cells, ...rest } = opened.notebook;
+    const edited = { ...cells[1]!, source: 'edited = True' };
+    // No change at all: the file and its mtime are left alone.
+    const same = await service.save({ path: file, patch: { rest, cells: cells.map((_, keep) => ({ keep })) }, expectedMtimeMs: opened.mtimeMs });
+    expect(same.mtimeMs).toBe(opened.mtimeMs);
+    const patched = await service.save({
+      path: file,
+      patch: { rest, cells: [edited, ...cells.map((_, keep) => ({ keep })).filter((_, i) => i !== 1).reverse()] },
+      expectedMtimeMs: opened.mtimeMs,
+    });
+    const expected = serializeNotebook({ ...opened.notebook, cells: [edited, ...cells.filter((_, i) => i !== 1).reverse()] });
+    expect(await readFile(file, 'utf8')).toBe(expected);
+    expect(patched.size).toBe(Buffer.byteLength(expected));
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))', file]);
+    // A second patch builds on the version the first one wrote.
+    await service.save({ path: file, patch: { rest, cells: [{ keep: 0 }] }, expectedMtimeMs: patched.mtimeMs });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ ...opened.notebook, cells: [edited] });
+  });
+
+  it('refuses a patch on a version it does not hold, one past the kept cells, and one that breaks the schema (file untouched)', async () => {
+    const file = path.join(dir, 'patched44.ipynb');
+    await copyFile(path.join(dir, 'v44.ipynb'), file);
+    const bytes = await readFile(file, 'utf8');
+    const opened = await service.open(file);
+    const { cells: _cells, ...rest } = opened.notebook;
+    expect(await codeOf(service.save({ path: file, patch: { rest, cells: [{ keep: 0 }] }, expectedMtimeMs: opened.mtimeMs + 5_000, force: true }))).toMatch(
+      /^not_found: .*no longer held in memory; send the whole notebook/,
+    );
+    expect(await codeOf(service.save({ path: file, patch: { rest, cells: [{ keep: 99 }] }, expectedMtimeMs: opened.mtimeMs }))).toMatch(/^invalid_input: patch\.cells\[0\]: keep 99 is past/);
+    const broken = { cell_type: 'markdown', source: 'no metadata' } as unknown as NotebookDoc['cells'][number];
+    expect(await codeOf(service.save({ path: file, patch: { rest, cells: [broken] }, expectedMtimeMs: opened.mtimeMs }))).toMatch(/^invalid_file: .*Nothing was written/);
+    expect(await readFile(file, 'utf8')).toBe(bytes);
   });
 
   it('leaves a file untouched when saved without edits, even where JS would print its floats differently', async () => {

@@ -40,6 +40,39 @@ export function serializeNotebook(doc: unknown): string {
   return `${JSON.stringify(sortedCopy(doc), null, 1)}\n`;
 }
 
+/**
+ * One cell as it stands inside nbformat's layout of a whole notebook: indented for its place in the top-level
+ * `cells` array, without the separating comma. `assembleNotebook` joins such pieces into the file's bytes.
+ */
+export function serializeCell(cell: unknown): Buffer {
+  // JSON strings hold no raw newline, so every newline of the text starts a line to indent.
+  return Buffer.from(`  ${JSON.stringify(sortedCopy(cell), null, 1).replaceAll('\n', '\n  ')}`, 'utf8');
+}
+
+const emptyCells = '\n "cells": []';
+
+/**
+ * The bytes of `serializeNotebook({...rest, cells})` from the cells' `serializeCell` pieces, so a save that
+ * changed one cell of two thousand serializes one cell. Byte-identical to `serializeNotebook` (tested).
+ */
+export function assembleNotebook(rest: Record<string, unknown>, cells: readonly Buffer[]): Buffer {
+  const text = serializeNotebook({ ...rest, cells: [] });
+  // Top-level keys are the only lines indented by one space, so this finds the document's own `cells`.
+  const at = text.indexOf(emptyCells);
+  if (at < 0) throw new Error('assembleNotebook: no top-level cells in the serialized document');
+  if (cells.length === 0) return Buffer.from(text, 'utf8');
+  const head = Buffer.from(`${text.slice(0, at)}\n "cells": [\n`, 'utf8');
+  const tail = Buffer.from(`\n ]${text.slice(at + emptyCells.length)}`, 'utf8');
+  const comma = Buffer.from(',\n', 'utf8');
+  const parts: Buffer[] = [head];
+  cells.forEach((cell, i) => {
+    if (i > 0) parts.push(comma);
+    parts.push(cell);
+  });
+  parts.push(tail);
+  return Buffer.concat(parts);
+}
+
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position);
   const line = before.split('\n').length;

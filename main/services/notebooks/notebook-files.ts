@@ -137,3 +137,13 @@ export async function writeNotebookFile(
   }
   return writeFileAtomic(file, bytes, { ...options, ...(existing ? { mode: existing.mode & 0o777 } : {}) });
 }
+
+/**
+ * Writes bytes already in nbformat's layout (a validated document assembled from its cells) over an existing
+ * notebook, atomically and keeping the file's mode; with `unchanged`, leaves the file (bytes and mtime) alone.
+ */
+export async function replaceNotebookBytes(file: string, bytes: () => Buffer, unchanged: boolean): Promise<{ mtimeMs: number; size: number }> {
+  const existing = await stat(file).catch(() => null);
+  if (existing && unchanged) return { mtimeMs: existing.mtimeMs, size: existing.size };
+  return writeFileAtomic(file, bytes(), existing ? { mode: existing.mode & 0o777 } : {});
+}

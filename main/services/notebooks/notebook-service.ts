@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OrreryError, type CallOutput, type ParsedInput } from '../../../app/contract';
 import { newNotebook } from '../../../app/lib/notebook';
-import type { OpenNotebook } from '../../../app/models';
+import type { NotebookPatch, OpenNotebook } from '../../../app/models';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
@@ -10,7 +10,9 @@ import { checkPathInRoots } from '../../core/paths';
 import type { KernelService } from '../kernels/kernel-service';
 import type { ProjectService } from '../projects/project-service';
 import { NotebookValidator } from './ipynb-schema';
-import { readNotebookFile, writeNotebookFile } from './notebook-files';
+import { assembleNotebook } from './ipynb-format';
+import { readNotebookFile, replaceNotebookBytes, writeNotebookFile } from './notebook-files';
+import { SavedNotebooks } from './saved-notebooks';
 
 /** What the notebook service needs. */
 export interface NotebookServiceDeps {
@@ -32,6 +34,8 @@ const listLimit = 5000;
 export class NotebookService {
   /** The nbformat schemas, compiled on first use. */
   readonly validator: NotebookValidator;
+  /** The version of each open notebook last read or written, which `notebook.save` patches apply to. */
+  private readonly saved = new SavedNotebooks();
 
   constructor(readonly deps: NotebookServiceDeps) {
     this.validator = new NotebookValidator(path.join(deps.resourcesDir, 'nbformat'));
@@ -62,6 +66,7 @@ export class NotebookService {
   async open(input: string): Promise<OpenNotebook> {
     const file = await checkPathInRoots(input, this.deps.allowedRoots);
     const read = await readNotebookFile(file, this.validator);
+    this.saved.remember(file, read.notebook, read.mtimeMs, read.size);
     const session = this.deps.kernels.sessionFor(file);
     return { path: file, notebook: read.notebook, mtimeMs: read.mtimeMs, size: read.size, ...session };
   }
@@ -95,10 +100,49 @@ export class NotebookService {
         throw new OrreryError('conflict', `${file} changed on disk since it was opened. Reload it, or save with force to overwrite the other changes.`);
       }
     }
-    const written = await writeNotebookFile(file, input.notebook, this.validator);
+    if (input.patch) {
+      const written = await this.savePatch(file, input.expectedMtimeMs!, input.patch);
+      this.deps.logger.info('notebook saved', { file, size: written.size, patch: true });
+      return written;
+    }
+    const notebook = input.notebook!;
+    let written;
+    try {
+      written = await writeNotebookFile(file, notebook, this.validator);
+    } catch (error) {
+      this.saved.forget(file);
+      throw error;
+    }
+    this.saved.remember(file, notebook, written.mtimeMs, written.size);
     this.deps.logger.info('notebook saved', { file, size: written.size });
     return written;
   }
 
-  dispose(): void {}
+  /** Applies a patch to the kept version at `baseMtimeMs`, validates the result and writes only if it changed. */
+  private async savePatch(file: string, baseMtimeMs: number, patch: NotebookPatch): Promise<CallOutput<'notebook.save'>> {
+    let applied;
+    try {
+      applied = this.saved.apply(file, baseMtimeMs, patch);
+    } catch (error) {
+      throw new OrreryError('invalid_input', `patch.${error instanceof Error ? error.message : String(error)}. Send the whole notebook instead.`);
+    }
+    if (!applied) {
+      throw new OrreryError('not_found', `The version of ${file} this save builds on is no longer held in memory; send the whole notebook.`);
+    }
+    await this.validator.validate(applied.doc, file, 'save');
+    const { cells: _cells, ...rest } = applied.doc;
+    let written;
+    try {
+      written = await replaceNotebookBytes(file, () => assembleNotebook(rest, applied.pieces), applied.unchanged);
+    } catch (error) {
+      this.saved.forget(file);
+      throw error;
+    }
+    this.saved.remember(file, applied.doc, written.mtimeMs, written.size, applied.pieces);
+    return written;
+  }
+
+  dispose(): void {
+    this.saved.dispose();
+  }
 }

@@ -1,4 +1,4 @@
-import type { CellRun, KernelInfo, OpenNotebook } from '../../../app/models';
+import type { CellRun, KernelInfo, NotebookCell, NotebookDoc, OpenNotebook } from '../../../app/models';
 import { errorMessage, isClientError } from '../../client/client-error';
 import type { OrreryClient } from '../../client/types';
 import { NotebookModel } from './notebook-model';
@@ -58,6 +58,8 @@ export class NotebookSession {
   /** Cells whose finished outputs main still keeps: forgotten once a save has written them. */
   private readonly kept = new Set<string>();
   private disposed = false;
+  /** The cells of the version last read or written (main keeps it), by object: unchanged cells are sent as `{keep: index}`. */
+  private base: Map<NotebookCell, number>;
 
   constructor(
     private readonly client: OrreryClient,
@@ -66,6 +68,7 @@ export class NotebookSession {
   ) {
     this.path = opened.path;
     this.mtimeMs = opened.mtimeMs;
+    this.base = baseOf(opened.notebook);
     const model = new NotebookModel(opened.notebook);
     const choice = savedChoice(opened.notebook.metadata);
     this.state = { model, kernel: opened.kernel, pendingInput: opened.pendingInput, dirty: false, saving: false, conflict: false, error: null, choice };
@@ -196,6 +199,7 @@ export class NotebookSession {
     const opened = await this.guard(this.client.call('notebook.open', { path: this.path }));
     if (!opened) return;
     this.mtimeMs = opened.mtimeMs;
+    this.base = baseOf(opened.notebook);
     const model = new NotebookModel(opened.notebook);
     this.set({ model, conflict: false, error: null, kernel: opened.kernel, pendingInput: opened.pendingInput });
     this.adopt(model, opened);
@@ -229,9 +233,10 @@ export class NotebookSession {
     this.set({ saving: true });
     try {
       const started = performance.now();
-      const answer = await this.client.call('notebook.save', { path: this.path, notebook: doc, expectedMtimeMs: this.mtimeMs, ...(force ? { force: true } : {}) });
+      const answer = await this.send(doc, force);
       performance.measure('orrery:notebook.save', { start: started });
       this.mtimeMs = answer.mtimeMs;
+      this.base = baseOf(doc);
       model.markSaved(revision);
       this.set({ saving: false, conflict: false, error: null });
       if (written.length > 0) {
@@ -241,6 +246,23 @@ export class NotebookSession {
     } catch (failure) {
       const conflict = isClientError(failure) && failure.code === 'conflict';
       this.set({ saving: false, conflict, error: errorMessage(failure) });
+      throw failure;
+    }
+  }
+
+  /**
+   * Sends the changed cells only (a patch on the version main keeps); when main no longer holds that version
+   * (it restarted, or evicted the notebook), or when overwriting after a conflict, sends the whole document.
+   */
+  private async send(doc: NotebookDoc, force: boolean): Promise<{ mtimeMs: number }> {
+    const whole = () => this.client.call('notebook.save', { path: this.path, notebook: doc, expectedMtimeMs: this.mtimeMs, ...(force ? { force: true } : {}) });
+    if (force) return whole();
+    const { cells, ...rest } = doc;
+    const patch = { rest, cells: cells.map((cell) => (this.base.has(cell) ? { keep: this.base.get(cell)! } : cell)) };
+    try {
+      return await this.client.call('notebook.save', { path: this.path, patch, expectedMtimeMs: this.mtimeMs });
+    } catch (failure) {
+      if (isClientError(failure) && (failure.code === 'not_found' || failure.code === 'invalid_input')) return whole();
       throw failure;
     }
   }
@@ -323,4 +345,9 @@ export class NotebookSession {
     this.state = { ...this.state, ...patch };
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Each cell object of a document by its index: what a later save may refer to instead of sending it. */
+function baseOf(doc: NotebookDoc): Map<NotebookCell, number> {
+  return new Map(doc.cells.map((cell, index) => [cell, index]));
 }

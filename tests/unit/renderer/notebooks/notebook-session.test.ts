@@ -10,7 +10,8 @@ function saving() {
   let mtime = 2000;
   return {
     'notebook.save': (input: unknown) => {
-      expect((input as { notebook: unknown }).notebook).toBeTruthy();
+      const { notebook, patch } = input as { notebook?: unknown; patch?: unknown };
+      expect(notebook ?? patch).toBeTruthy();
       return { mtimeMs: ++mtime, size: 10 };
     },
     'kernel.forget': () => ({ ok: true }),
@@ -28,10 +29,42 @@ describe('NotebookSession', () => {
     expect(session.getState().dirty).toBe(true);
     await session.save();
     expect(session.getState().dirty).toBe(false);
-    const saved = fake.calls.find((c) => c.name === 'notebook.save')!.input as { notebook: { cells: Array<{ outputs?: unknown[] }> }; expectedMtimeMs: number };
+    const saved = fake.calls.find((c) => c.name === 'notebook.save')!.input as { patch: { cells: Array<{ outputs?: unknown[]; keep?: number }> }; expectedMtimeMs: number };
     expect(saved.expectedMtimeMs).toBe(1000);
-    expect(saved.notebook.cells[2]!.outputs).toHaveLength(1);
+    // Only the cells that changed travel; the untouched markdown cell is a reference to the version main holds.
+    expect(saved.patch.cells[0]).toEqual({ keep: 0 });
+    expect(saved.patch.cells[2]!.outputs).toHaveLength(1);
     expect(fake.calls.find((c) => c.name === 'kernel.forget')?.input).toEqual({ notebookPath: '/p/nb.ipynb', cellIds: ['c2'] });
+    session.dispose();
+  });
+
+  it('sends unchanged cells as references to the last saved version, and the whole notebook when main no longer holds it', async () => {
+    let held = true;
+    const fake = fakeClient({
+      'notebook.save': (input) => {
+        const { patch } = input as { patch?: unknown };
+        if (patch && !held) throw new ClientError('not_found', 'The version this save builds on is no longer held in memory; send the whole notebook.');
+        return { mtimeMs: 5000 + fake.calls.length, size: 1 };
+      },
+    });
+    const session = new NotebookSession(fake.client, openAnswer(), 10_000);
+    const model = session.getState().model;
+    model.setSource('c2', 'y = 2');
+    await session.save();
+    model.move('c2', -2);
+    await session.save();
+    const [first, second] = fake.calls.filter((c) => c.name === 'notebook.save').map((c) => c.input as { patch: { cells: Array<{ keep?: number; source?: unknown }> } });
+    expect(first!.patch.cells.map((c) => c.keep)).toEqual([0, 1, undefined, 3]);
+    expect(first!.patch.cells[2]!.source).toEqual(['y = 2']);
+    // The second save builds on the first: the edited cell is now kept too, at its new place.
+    expect(second!.patch.cells.map((c) => c.keep)).toEqual([2, 0, 1, 3]);
+    held = false;
+    model.setSource('c1', 'z');
+    await session.save();
+    const [patchTry, whole] = fake.calls.filter((c) => c.name === 'notebook.save').slice(2).map((c) => c.input as { patch?: unknown; notebook?: { cells: unknown[] } });
+    expect(patchTry!.patch).toBeTruthy();
+    expect(whole!.notebook?.cells).toHaveLength(4);
+    expect(session.getState().dirty).toBe(false);
     session.dispose();
   });
 
