@@ -91,7 +91,7 @@ def start_tracking(config: dict):
     except ImportError:
         return None
     try:
-        return orrery.init(name="iris-" + ("mlp" if config["hidden"] else "softmax"), config=config)
+        return orrery.init(name="iris-" + ("mlp" if config["hidden"] else "softmax"), params=config)
     except Exception as error:  # an SDK problem must not stop the training
         print(f"orrery tracking unavailable: {error}")
         return None
