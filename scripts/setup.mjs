@@ -19,6 +19,9 @@ export const systemPackages = [
   { name: 'python3-pip', file: '/usr/lib/python3/dist-packages/pip/__init__.py', why: 'package installs in the environment tests' },
   { name: 'python3-setuptools', file: '/usr/lib/python3/dist-packages/setuptools/__init__.py', why: 'wheels and sdists built by the environment tests' },
   { name: 'python3-wheel', file: '/usr/lib/python3/dist-packages/wheel/__init__.py', why: 'wheels built by the environment tests' },
+  { name: 'python3-torch', file: '/usr/lib/python3/dist-packages/torch/__init__.py', why: 'the PyTorch job template and the SDK tests with tensors' },
+  { name: 'python3-sklearn', file: '/usr/lib/python3/dist-packages/sklearn/__init__.py', why: 'the scikit-learn job template' },
+  { name: 'python3-xgboost', file: '/usr/lib/python3/dist-packages/xgboost/__init__.py', why: 'the XGBoost job template' },
 ];
 
 function run(command, args, env = {}) {
