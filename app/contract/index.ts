@@ -2,9 +2,12 @@ import type { z } from 'zod';
 import { appCalls, appEvents } from './app';
 import type { CallSpec, EventSpec } from './define';
 import { envCalls, envEvents } from './envs';
+import { jobCalls, jobEvents } from './jobs';
 import { notebookCalls, notebookEvents } from './notebook';
 import { projectCalls, projectEvents } from './project';
+import { runCalls, runEvents } from './runs';
 import { systemCalls, systemEvents } from './system';
+import { templateCalls } from './templates';
 import { terminalCalls, terminalEvents } from './terminal';
 
 export * from './define';
@@ -15,6 +18,9 @@ export * from './system';
 export * from './terminal';
 export * from './envs';
 export * from './notebook';
+export * from './runs';
+export * from './jobs';
+export * from './templates';
 export * from './wire';
 export * from './bridge';
 
@@ -26,6 +32,9 @@ export const calls = {
   ...systemCalls,
   ...envCalls,
   ...notebookCalls,
+  ...runCalls,
+  ...jobCalls,
+  ...templateCalls,
 } as const satisfies Record<string, CallSpec>;
 
 /** Every event of the contract, by name (`domain.noun`). */
@@ -36,6 +45,8 @@ export const events = {
   ...systemEvents,
   ...envEvents,
   ...notebookEvents,
+  ...runEvents,
+  ...jobEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;

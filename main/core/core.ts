@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { AppService } from '../services/app/app-service';
 import { EnvService } from '../services/envs/env-service';
+import { JobService } from '../services/jobs/job-service';
+import type { JobRunnerOptions } from '../services/jobs/job-runner';
 import { KernelService } from '../services/kernels/kernel-service';
 import { NotebookService } from '../services/notebooks/notebook-service';
 import { ProjectService } from '../services/projects/project-service';
 import { SystemService } from '../services/system/system-service';
 import { createInProcessPtyHost, type PtyHostFactory } from '../services/terminals/pty-host';
 import { TerminalService } from '../services/terminals/terminal-service';
+import { TemplateService } from '../services/templates/template-service';
+import { TrackingService } from '../services/tracking/tracking-service';
 import { UserStore } from '../services/user/user-store';
 import { systemClock, type Clock } from './clock';
 import { createDispatcher, type Dispatch } from './dispatch';
@@ -35,6 +39,8 @@ export interface CoreOptions {
   readonly platform?: PlatformAdapter;
   /** Where ptys run: in-process by default; Electron passes a utilityProcess host, the web host a child process. */
   readonly ptyHost?: PtyHostFactory;
+  /** Job queue tunables (grace period, log cap, sampling); tests shorten them. */
+  readonly jobOptions?: Partial<JobRunnerOptions>;
 }
 
 /** The composition root: every service built once, the bus, the handlers and the dispatcher. */
@@ -104,7 +110,22 @@ export function createCore(options: CoreOptions): Core {
     allowedRoots,
     platform: options.platform ?? headlessPlatform,
   });
-  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels };
+  const tracking = new TrackingService({ bus, logger: logger.child('tracking'), clock, projects, allowedRoots });
+  const jobs = new JobService({
+    bus,
+    logger: logger.child('jobs'),
+    clock,
+    runner,
+    projects,
+    envs,
+    allowedRoots,
+    env,
+    resourcesDir,
+    ingest: tracking,
+    ...(options.jobOptions ? { options: options.jobOptions } : {}),
+  });
+  const templates = new TemplateService({ logger: logger.child('templates'), projects, resourcesDir });
+  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 
   return {
@@ -121,6 +142,9 @@ export function createCore(options: CoreOptions): Core {
       await kernels.dispose();
       await terminals.dispose();
       notebooks.dispose();
+      templates.dispose();
+      await jobs.dispose();
+      tracking.dispose();
       await envs.dispose();
       projects.dispose();
       user.dispose();

@@ -3,7 +3,7 @@ import type { Services } from './services';
 
 /** Binds every contract call to its service; the compiler refuses a missing call. */
 export function createHandlers(services: Services): Handlers {
-  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels } = services;
+  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates } = services;
   return {
     'app.info': () => app.info(),
     'app.pickFolder': (input) => app.pickFolder(input?.title),
@@ -40,6 +40,8 @@ export function createHandlers(services: Services): Handlers {
     'env.diff': (input) => envs.diff(input.from, input.to),
     'env.export': (input) => envs.exportLock(input.lockId, input.format),
     'env.recreate': (input) => envs.recreate(input),
+    'template.list': () => templates.list(),
+    'template.install': (input) => templates.install(input.id),
     'notebook.list': () => notebooks.list(),
     'notebook.open': (input) => notebooks.open(input.path),
     'notebook.create': (input) => notebooks.create(input),
@@ -55,5 +57,21 @@ export function createHandlers(services: Services): Handlers {
     'kernel.complete': (input) => kernels.complete(input),
     'kernel.inspect': (input) => kernels.inspect(input),
     'kernel.forget': (input) => kernels.forget(input.notebookPath, input.cellIds),
+    'runs.list': (input) => tracking.list(input),
+    'runs.get': (input) => tracking.get(input.id),
+    'runs.series': (input) => tracking.series(input),
+    'runs.update': (input) => tracking.update(input),
+    'runs.delete': (input) => tracking.delete(input.id),
+    'runs.export': (input) => tracking.export(input),
+    'runs.importMlflow': (input) => tracking.importMlflow(input),
+    'job.submit': (input) => jobs.submit(input),
+    'job.list': (input) => jobs.list(input),
+    'job.get': (input) => jobs.get(input.id),
+    'job.cancel': (input) => jobs.cancel(input.id),
+    'job.retry': (input) => jobs.retry(input.id),
+    'job.resume': (input) => jobs.resume(input.id),
+    'job.logs': (input) => jobs.logs(input),
+    'job.concurrency': () => jobs.concurrency(),
+    'job.setConcurrency': (input) => jobs.setConcurrency(input.limit),
   };
 }

@@ -1,10 +1,13 @@
 import type { AppService } from '../services/app/app-service';
 import type { EnvService } from '../services/envs/env-service';
+import type { JobService } from '../services/jobs/job-service';
 import type { KernelService } from '../services/kernels/kernel-service';
 import type { NotebookService } from '../services/notebooks/notebook-service';
 import type { ProjectService } from '../services/projects/project-service';
 import type { SystemService } from '../services/system/system-service';
 import type { TerminalService } from '../services/terminals/terminal-service';
+import type { TemplateService } from '../services/templates/template-service';
+import type { TrackingService } from '../services/tracking/tracking-service';
 import type { UserStore } from '../services/user/user-store';
 import type { TaskRegistry } from './tasks';
 
@@ -19,4 +22,7 @@ export interface Services {
   readonly envs: EnvService;
   readonly notebooks: NotebookService;
   readonly kernels: KernelService;
+  readonly tracking: TrackingService;
+  readonly jobs: JobService;
+  readonly templates: TemplateService;
 }

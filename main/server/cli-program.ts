@@ -8,8 +8,10 @@ import { resolveUserHome } from '../core/paths';
 import { createChildProcessPtyHost } from '../services/terminals/pty-host-child';
 import { exitCodeForCommander, type CliContext, type CliIo, type CoreFactory } from './cli-context';
 import { registerEnvCommands } from './commands/env';
+import { CommandExit, registerJobCommands } from './commands/jobs';
 import { registerNotebookCommands } from './commands/notebook';
 import { registerProjectCommands } from './commands/project';
+import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -55,6 +57,8 @@ export function createProgram(ctx: CliContext): Command {
   registerProjectCommands(program, ctx);
   registerEnvCommands(program, ctx);
   registerNotebookCommands(program, ctx);
+  registerRunsCommands(program, ctx);
+  registerJobCommands(program, ctx);
   return program;
 }
 
@@ -71,6 +75,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return exitCodeForCommander(error);
+    if (error instanceof CommandExit) return error.exitCode;
     const message = isOrreryError(error) || error instanceof Error ? error.message : String(error);
     ctx.io.err(`orrery: ${oneLine(message)}\n`);
     return 1;

@@ -59,7 +59,8 @@ CREATE TABLE project_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 /**
- * Schema 3: experiment tracking and jobs. A run gains its params, tags, lineage and origin; a metric key
+ * Schema 3: experiment tracking and jobs. A run gains its params, tags, lineage, origin and writers (the spool
+ * processes whose start/finish decide its status); a metric key
  * its summary; points live in chunks of packed float64 columns (steps, times, values) so a 1M-point series
  * reads back as a few dozen blobs; the spool offsets make ingest exactly-once; jobs are the local queue.
  */
@@ -74,7 +75,9 @@ ALTER TABLE runs ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE runs ADD COLUMN notes TEXT;
 ALTER TABLE runs ADD COLUMN error TEXT;
 ALTER TABLE runs ADD COLUMN updated_at INTEGER;
+ALTER TABLE runs ADD COLUMN writers TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX runs_by_created ON runs (created_at);
+CREATE INDEX runs_by_status ON runs (status, created_at);
 
 ALTER TABLE metric_keys ADD COLUMN system INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE metric_keys ADD COLUMN count INTEGER NOT NULL DEFAULT 0;
@@ -85,6 +88,7 @@ ALTER TABLE metric_keys ADD COLUMN last_time REAL;
 ALTER TABLE metric_keys ADD COLUMN last_value REAL;
 ALTER TABLE metric_keys ADD COLUMN min_value REAL;
 ALTER TABLE metric_keys ADD COLUMN max_value REAL;
+CREATE INDEX metric_keys_by_key ON metric_keys (system, key);
 
 CREATE TABLE metric_chunks (
   key_id INTEGER NOT NULL REFERENCES metric_keys (id) ON DELETE CASCADE,
@@ -139,10 +143,15 @@ CREATE TABLE jobs (
   attempt INTEGER NOT NULL DEFAULT 1,
   retry_of TEXT REFERENCES jobs (id) ON DELETE SET NULL,
   resume_from TEXT,
+  resume_path TEXT,
+  env_lock_id TEXT,
   pid INTEGER,
+  pid_start INTEGER,
   exit_code INTEGER,
   signal TEXT,
   error TEXT,
+  cancel_requested_at INTEGER,
+  finalized INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   started_at INTEGER,
   ended_at INTEGER
