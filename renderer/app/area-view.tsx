@@ -1,4 +1,6 @@
 import { EnvsArea } from '../features/envs/envs-area';
+import { ExperimentsArea } from '../features/experiments/experiments-area';
+import { JobsArea } from '../features/jobs/jobs-area';
 import { NotebooksArea } from '../features/notebooks/notebooks-area';
 import { ProjectsArea } from '../features/projects/projects-area';
 import { PlaceholderArea } from '../features/placeholder/placeholder-area';
@@ -16,6 +18,10 @@ export function AreaView({ area }: { area: AreaId }) {
       return <EnvsArea />;
     case 'notebooks':
       return <NotebooksArea />;
+    case 'jobs':
+      return <JobsArea />;
+    case 'experiments':
+      return <ExperimentsArea />;
     default:
       return <PlaceholderArea area={areas[area]} />;
   }

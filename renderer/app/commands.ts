@@ -126,6 +126,35 @@ function notebookCommands(store: AppStore): Command[] {
   ];
 }
 
+function jobCommands(store: AppStore): Command[] {
+  const open = () => store.getState().openArea('jobs');
+  return [
+    { id: 'jobs.new', title: 'New Job…', category: 'Jobs', run: () => (open(), store.getState().setNewJobOpen(true)) },
+    { id: 'jobs.show', title: 'Show Jobs', category: 'Jobs', run: open },
+  ];
+}
+
+function experimentCommands(store: AppStore): Command[] {
+  const runs = () => {
+    store.getState().openArea('experiments');
+    store.getState().showRuns();
+  };
+  return [
+    { id: 'experiments.runs', title: 'Show Runs', category: 'Experiments', run: runs },
+    { id: 'experiments.compare', title: 'Compare Selected Runs', category: 'Experiments', run: () => store.getState().showCompare() },
+    {
+      id: 'experiments.refresh',
+      title: 'Refresh Runs',
+      category: 'Experiments',
+      run: () => {
+        runs();
+        return store.getState().loadRuns();
+      },
+    },
+    { id: 'experiments.clearSelection', title: 'Clear Run Selection', category: 'Experiments', run: () => store.getState().clearRunSelection() },
+  ];
+}
+
 /** Every command, from the store's state now (one per recent project, Close only with a project open). */
 export function buildCommands(host: CommandHost): Command[] {
   const { store } = host;
@@ -136,6 +165,8 @@ export function buildCommands(host: CommandHost): Command[] {
     ...envCommands(store),
     ...areaCommands(store),
     ...notebookCommands(store),
+    ...experimentCommands(store),
+    ...jobCommands(store),
     ...layoutCommands(store),
     ...preferenceCommands(store, host),
   ];

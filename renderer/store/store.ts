@@ -2,13 +2,15 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { OrreryClient } from '../client/types';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createEnvsSlice, type EnvsSlice } from './envs-slice';
+import { createExperimentsSlice, type ExperimentsSlice } from './experiments-slice';
+import { createJobsSlice, type JobsSlice } from './jobs-slice';
 import { createNotebooksSlice, type NotebooksSlice } from './notebooks-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createSystemSlice, type SystemSlice } from './system-slice';
 import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
 
 /** The one renderer store: every feature slice side by side. */
-export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice;
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice;
 
 /** The store's API (getState, setState, subscribe). */
 export type AppStore = StoreApi<AppState>;
@@ -22,6 +24,8 @@ export function createAppStore(client: OrreryClient): AppStore {
     ...createWorkbenchSlice(...a),
     ...createEnvsSlice(client)(...a),
     ...createNotebooksSlice(client)(...a),
+    ...createExperimentsSlice(client)(...a),
+    ...createJobsSlice(client)(...a),
   }));
 }
 
@@ -43,6 +47,7 @@ export function connectStore(store: AppStore, client: OrreryClient): () => void 
     client.on('env.found', '', (payload) => store.getState().applyEnvFound(payload.env)),
     client.on('env.discovered', '', () => store.getState().applyEnvsDiscovered()),
     client.on('env.defaultChanged', '', (payload) => store.getState().applyDefaultEnv(payload.env)),
+    client.on('job.changed', '*', (payload) => store.getState().applyJobChanged(payload.job)),
     // Another project has another default env.
     store.subscribe((state, before) => {
       if (state.current?.path !== before.current?.path) void state.loadDefaultEnv();

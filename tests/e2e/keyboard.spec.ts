@@ -60,12 +60,10 @@ test.describe('keyboard-first workbench', () => {
   test('areas by Alt+digit and the activity bar; placeholders say what brings them; tabs close by keys', async ({ page, orrery }, testInfo) => {
     await page.goto(orrery.url);
     await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);
-    await page.keyboard.press('Alt+5');
-    await expect(page.getByRole('tab', { name: 'Jobs' })).toHaveAttribute('aria-selected', 'true');
-    await expect(page.locator('#panel-jobs').getByTestId('placeholder-note')).toHaveText(
-      'Jobs arrive with the training jobs and experiment tracking milestone — not built yet.',
-    );
-    await screenshot(page, testInfo, 'jobs-placeholder');
+    await page.keyboard.press('Alt+7');
+    await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.locator('#panel-prompts').getByTestId('placeholder-note')).toHaveText('Prompts arrive with the prompt studio milestone — not built yet.');
+    await screenshot(page, testInfo, 'prompts-placeholder');
 
     // The activity bar is reachable and usable by keyboard alone.
     const sandbox = page.getByRole('button', { name: 'Sandbox' });
@@ -78,11 +76,11 @@ test.describe('keyboard-first workbench', () => {
 
     await page.keyboard.press('Alt+W');
     await expect(page.getByRole('tab', { name: 'Sandbox' })).toHaveCount(0);
-    await expect(page.getByRole('tab', { name: 'Jobs' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
     await page.keyboard.press('Alt+[');
     await expect(page.getByRole('tab', { name: 'Projects' })).toHaveAttribute('aria-selected', 'true');
     await page.keyboard.press('Control+W');
     await expect(page.getByRole('tab', { name: 'Projects' })).toHaveCount(0);
-    await expect(page.getByRole('tab', { name: 'Jobs' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
   });
 });

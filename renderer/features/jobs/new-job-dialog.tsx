@@ -1,0 +1,222 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useClient } from '../../client/context';
+import { errorMessage } from '../../client/client-error';
+import { useAppStore, useAppStoreApi } from '../../store/context';
+import type { JobSubmit, JobTemplate } from '../../store/jobs-slice';
+import { Modal } from '../../ui/modal';
+import { splitArgs, templateArgs } from './job-format';
+
+/** The job.submit input for the wizard's fields (the template's script is filled in by submitJob). */
+export function submitInputOf(fields: {
+  source: 'template' | 'script';
+  template: JobTemplate | null;
+  values: Readonly<Record<string, string>>;
+  script: string;
+  args: string;
+  envId: string;
+  gpus: readonly number[] | null;
+  name: string;
+}): JobSubmit {
+  let args: string[];
+  let script: string;
+  if (fields.source === 'template') {
+    if (!fields.template) throw new Error('Pick a template.');
+    args = templateArgs(fields.template, fields.values);
+    script = fields.template.script;
+  } else {
+    script = fields.script.trim();
+    if (!script) throw new Error('Type the path of the script to run (relative to the project folder, or absolute).');
+    args = splitArgs(fields.args);
+  }
+  const name = fields.name.trim();
+  return {
+    script,
+    args,
+    ...(fields.envId ? { envId: fields.envId } : {}),
+    ...(fields.gpus ? { gpus: [...fields.gpus] } : {}),
+    ...(name ? { name } : {}),
+  };
+}
+
+function useTemplates(): { templates: JobTemplate[]; error: string | null } {
+  const client = useClient();
+  const [templates, setTemplates] = useState<JobTemplate[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    client.call('template.list', undefined).then(
+      (list) => live && setTemplates(list),
+      (caught: unknown) => live && setError(errorMessage(caught)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  return { templates, error };
+}
+
+/** The new-job wizard: a template (its options as a form) or a script of the project, the env, the GPUs, a name. */
+export function NewJobDialog({ onClose }: { onClose: () => void }) {
+  const store = useAppStoreApi();
+  const envs = useAppStore((s) => s.envs);
+  const defaultEnv = useAppStore((s) => s.defaultEnv);
+  const gpus = useAppStore((s) => s.system?.gpus ?? []);
+  const { templates, error: templatesError } = useTemplates();
+  const [source, setSource] = useState<'template' | 'script'>('template');
+  const [templateId, setTemplateId] = useState('');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [script, setScript] = useState('train.py');
+  const [args, setArgs] = useState('');
+  const [envId, setEnvId] = useState('');
+  const [gpuChoice, setGpuChoice] = useState<number[] | null>(null);
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const template = templates.find((t) => t.id === templateId) ?? templates[0] ?? null;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    let input: JobSubmit;
+    try {
+      input = submitInputOf({ source, template, values, script, args, envId, gpus: gpuChoice, name });
+    } catch (caught) {
+      setError(errorMessage(caught));
+      return;
+    }
+    setBusy(true);
+    try {
+      await store.getState().submitJob(input, source === 'template' ? template?.id : undefined);
+      onClose();
+    } catch (caught) {
+      setError(errorMessage(caught));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal label="New job" onClose={onClose} className="new-job-dialog">
+      <form onSubmit={(e) => void submit(e)}>
+        <h2>New job</h2>
+        <fieldset className="new-job-source">
+          <legend>Run</legend>
+          <label className="check">
+            <input type="radio" name={`${id}-source`} checked={source === 'template'} onChange={() => setSource('template')} /> a template
+          </label>
+          <label className="check">
+            <input type="radio" name={`${id}-source`} checked={source === 'script'} onChange={() => setSource('script')} /> a script of the project
+          </label>
+        </fieldset>
+        {source === 'template' ? (
+          <>
+            <label className="field">
+              <span>Template</span>
+              <select className="text-input" value={template?.id ?? ''} onChange={(e) => (setTemplateId(e.target.value), setValues({}))} data-testid="job-template">
+                {templates.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.title}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {templatesError && <p className="form-error">{templatesError}</p>}
+            {template && (
+              <>
+                <p className="muted new-job-description">
+                  {template.description} Copied into the project as <code>templates/{template.id}/{template.script}</code> on first use.
+                </p>
+                <div className="new-job-args">
+                  {template.args.map((arg) => (
+                    <label key={arg.flag} className="field">
+                      <span>{arg.label}</span>
+                      {arg.type === 'choice' ? (
+                        <select className="text-input" value={values[arg.flag] ?? String(arg.default)} onChange={(e) => setValues({ ...values, [arg.flag]: e.target.value })}>
+                          {(arg.choices ?? []).map((choice) => (
+                            <option key={choice}>{choice}</option>
+                          ))}
+                        </select>
+                      ) : (
+                        <input
+                          className="text-input"
+                          inputMode={arg.type === 'string' ? 'text' : 'decimal'}
+                          value={values[arg.flag] ?? String(arg.default)}
+                          aria-label={arg.label}
+                          onChange={(e) => setValues({ ...values, [arg.flag]: e.target.value })}
+                        />
+                      )}
+                    </label>
+                  ))}
+                </div>
+              </>
+            )}
+          </>
+        ) : (
+          <>
+            <label className="field">
+              <span>Script</span>
+              <input className="text-input mono" value={script} onChange={(e) => setScript(e.target.value)} placeholder="train.py" aria-label="Script" />
+            </label>
+            <label className="field">
+              <span>Arguments</span>
+              <input className="text-input mono" value={args} onChange={(e) => setArgs(e.target.value)} placeholder="--epochs 10 --lr 0.01" aria-label="Arguments" />
+            </label>
+          </>
+        )}
+        <label className="field">
+          <span>Environment</span>
+          <select className="text-input" value={envId} onChange={(e) => setEnvId(e.target.value)} aria-label="Environment">
+            <option value="">{defaultEnv ? `The project's (${defaultEnv.name})` : "The project's default"}</option>
+            {envs
+              .filter((env) => !env.missing)
+              .map((env) => (
+                <option key={env.id} value={env.id} data-prefix={env.prefix}>
+                  {env.name} — Python {env.version}
+                </option>
+              ))}
+          </select>
+        </label>
+        <fieldset className="new-job-gpus">
+          <legend>GPUs</legend>
+          {gpus.length === 0 ? (
+            <p className="muted">No NVIDIA GPU on this machine: the job runs on the CPU.</p>
+          ) : (
+            <>
+              <label className="check">
+                <input type="checkbox" checked={gpuChoice === null} onChange={(e) => setGpuChoice(e.target.checked ? null : [])} /> all visible (not managed by the queue)
+              </label>
+              {gpus.map((gpu) => (
+                <label key={gpu.index} className="check">
+                  <input
+                    type="checkbox"
+                    disabled={gpuChoice === null}
+                    checked={gpuChoice?.includes(gpu.index) ?? false}
+                    onChange={(e) => setGpuChoice((gpuChoice ?? []).filter((g) => g !== gpu.index).concat(e.target.checked ? [gpu.index] : []).sort())}
+                  />{' '}
+                  GPU {gpu.index}: {gpu.name}
+                </label>
+              ))}
+            </>
+          )}
+        </fieldset>
+        <label className="field">
+          <span>Name</span>
+          <input className="text-input" value={name} onChange={(e) => setName(e.target.value)} placeholder="(from the script)" aria-label="Name" />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="submit" className="button is-primary" disabled={busy}>
+            {busy ? 'Queuing…' : 'Queue job'}
+          </button>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
