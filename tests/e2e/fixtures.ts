@@ -139,7 +139,7 @@ export async function runCommand(page: Page, query: string, expectedTitle: RegEx
   const input = page.getByRole('combobox', { name: 'Type a command' });
   await expect(input).toBeFocused();
   await input.fill(query);
-  await expect(page.getByRole('listbox').getByRole('option').first()).toContainText(expectedTitle);
+  await expect(page.locator('.palette').getByRole('option').first()).toContainText(expectedTitle);
   await input.press('Enter');
   await expect(input).toBeHidden();
 }

@@ -104,6 +104,7 @@ function JobDetail({ job, now }: { job: Job; now: number }) {
   // job.cancel answers once the process group is gone (up to the SIGKILL grace period).
   const [cancelling, setCancelling] = useState(false);
   const ended = isEnded(job);
+  const envName = useAppStore((s) => (job.envId ? (s.envs.find((e) => e.id === job.envId)?.name ?? job.envId) : null));
   const duration = jobDuration(job, now);
   const end = describeEnd(job);
   const openRun = () => {
@@ -155,7 +156,7 @@ function JobDetail({ job, now }: { job: Job; now: number }) {
         <dt>Run</dt>
         <dd className="mono">{job.runId}</dd>
         <dt>Environment</dt>
-        <dd>{job.envId ?? "the project's default"}</dd>
+        <dd>{envName ?? "the project's default"}</dd>
         <dt>GPUs</dt>
         <dd>{job.gpus === null ? 'all visible' : job.gpus.length === 0 ? 'none' : job.gpus.join(', ')}</dd>
         <dt>Queued</dt>
