@@ -10,6 +10,7 @@ import { isOrreryError } from '../../app/contract';
 import type { Project } from '../../app/models';
 import { anyId, EventBus } from '../../main/core/event-bus';
 import { silentLogger } from '../../main/core/logger';
+import { projectMigrations } from '../../main/services/store/project-migrations';
 import { ProjectService } from '../../main/services/projects/project-service';
 import { UserStore } from '../../main/services/user/user-store';
 import { bundleChild, repoRoot, spawnChild, waitForExit } from './store-child';
@@ -71,7 +72,7 @@ describe('ProjectService', () => {
     const { service, changes } = world();
     const folder = path.join(root, 'work', 'vision');
     const project = await service.create({ path: folder, name: 'Vision' });
-    expect(project).toMatchObject({ name: 'Vision', path: folder, schemaVersion: 2 });
+    expect(project).toMatchObject({ name: 'Vision', path: folder, schemaVersion: projectMigrations.length });
     expect(project.id).toMatch(/^proj_/);
     expect(service.current()).toEqual(project);
     expect(changes).toEqual([project]);
@@ -184,7 +185,7 @@ describe('ProjectService', () => {
     raw.close();
     const refused = await failure(service.open(folder));
     expect(refused.code).toBe('newer_schema');
-    expect(refused.message).toMatch(/newer Orrery \(schema 42, this one knows 2\); update Orrery/);
+    expect(refused.message).toMatch(new RegExp(`newer Orrery \\(schema 42, this one knows ${projectMigrations.length}\\); update Orrery`));
     expect(service.current()).toBeNull();
   });
 
@@ -204,11 +205,16 @@ describe('ProjectService', () => {
     expect(info.tables).toEqual([
       { name: 'artifacts', rows: 2 },
       { name: 'env_locks', rows: 0 },
+      { name: 'jobs', rows: 0 },
+      { name: 'metric_chunks', rows: 0 },
       { name: 'metric_keys', rows: 0 },
       { name: 'metrics', rows: 0 },
       { name: 'project', rows: 1 },
       { name: 'project_settings', rows: 0 },
+      { name: 'run_artifacts', rows: 0 },
+      { name: 'run_events', rows: 0 },
       { name: 'runs', rows: 0 },
+      { name: 'spool_offsets', rows: 0 },
     ]);
     const otherInfo = await service.info(path.join(root, 'other'));
     expect(otherInfo.project).toMatchObject({ id: other.id, name: 'Other' });
