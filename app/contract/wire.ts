@@ -26,3 +26,5 @@ export type ServerFrame =
 export const webSocketPath = '/ws';
 /** Cookie the web host sets once the page was opened with a valid token. */
 export const tokenCookieName = 'orrery_token';
+
+export { decodeServerFrame, encodeStreamFrame, fitsStreamFrame } from './stream-frame';

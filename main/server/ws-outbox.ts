@@ -1,8 +1,9 @@
-import type { EventName, ServerFrame } from '../../app/contract';
+import { encodeStreamFrame, fitsStreamFrame, type EventName, type ServerFrame } from '../../app/contract';
 
 /**
  * How queued events of one kind are kept while a client is slow:
- * - `concat`: stream output (`{data}`) is appended to the queued event of the same id, never dropped;
+ * - `concat`: stream output (`{data}`) is appended to the queued event of the same id, never dropped; it goes out
+ *   as a stream frame (`encodeStreamFrame`: no JSON escaping of the output);
  * - `latest`: a state snapshot replaces the queued one of the same id (only the newest state matters);
  * - anything else is queued in order as it is.
  */
@@ -81,10 +82,11 @@ export class Outbox {
 
   /** Sends (or queues, coalesced) one event for a subscription. */
   pushEvent(event: EventName, id: string, payload: unknown): void {
-    if (this.canSendNow()) return this.send(JSON.stringify({ t: 'event', event, id, payload } satisfies ServerFrame));
     const rule = eventCoalescing[event];
+    const stream = rule === 'concat' && isDataPayload(payload) && fitsStreamFrame(id);
+    if (this.canSendNow()) return this.send(stream ? encodeStreamFrame(event, id, payload.data) : JSON.stringify({ t: 'event', event, id, payload } satisfies ServerFrame));
     const key = `${event}\u0000${id}`;
-    if (rule === 'concat' && isDataPayload(payload)) return this.enqueueData(event, id, key, payload.data);
+    if (stream) return this.enqueueData(event, id, key, payload.data);
     if (rule === 'latest') {
       const previous = this.latestByKey.get(key);
       if (previous && !previous.dead) {
@@ -174,7 +176,7 @@ function serialize(entry: Entry): string {
     case 'text':
       return entry.text;
     case 'concat':
-      return JSON.stringify({ t: 'event', event: entry.event, id: entry.id, payload: { data: entry.chunks.join('') } });
+      return encodeStreamFrame(entry.event, entry.id, entry.chunks.join(''));
     case 'latest':
       return JSON.stringify({ t: 'event', event: entry.event, id: entry.id, payload: entry.payload });
   }

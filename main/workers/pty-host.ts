@@ -1,8 +1,10 @@
 // The pty host worker: runs node-pty off the main process's event loop and speaks pty-protocol with its parent,
-// over Electron's `process.parentPort` (utilityProcess) when present, else over the child_process IPC channel.
+// over Electron's `process.parentPort` (utilityProcess) when present, else over the child_process IPC channel;
+// started with `--output-pipe`, it sends every message and its output as frames on fd 4 instead (pty-protocol).
+import net from 'node:net';
 import { createLogger, stderrSink } from '../core/logger';
 import { applyPtyRequest, createInProcessPtyHost } from '../services/terminals/pty-host';
-import { isPtyRequest, type PtyMessage, type PtyRequest } from '../services/terminals/pty-protocol';
+import { encodeBytesFrame, encodeMessageFrame, isPtyRequest, type PtyMessage, type PtyRequest } from '../services/terminals/pty-protocol';
 
 /** Electron's utilityProcess port (typed here: this bundle does not import electron). */
 interface ParentPort {
@@ -12,6 +14,8 @@ interface ParentPort {
 
 interface Transport {
   send(message: PtyMessage): void;
+  /** Output bytes of one terminal, when the transport carries bytes (else output goes as `data` messages). */
+  readonly sendBytes?: (id: string, bytes: Buffer) => void;
   onRequest(listener: (request: unknown) => void): void;
   /** Resolves once everything sent so far has left this process. */
   drain(): Promise<void>;
@@ -37,14 +41,31 @@ function ipcTransport(): Transport {
   };
 }
 
+/** Requests over the IPC channel; messages and output as frames on the output pipe (fd 4), in one ordered stream. */
+function outputPipeTransport(): Transport {
+  const pipe = new net.Socket({ fd: 4, readable: false, writable: true });
+  let last: Promise<void> = Promise.resolve();
+  const write = (frame: Buffer) => {
+    if (pipe.destroyed) return;
+    last = new Promise((resolve) => pipe.write(frame, () => resolve()));
+  };
+  pipe.on('error', (error) => logger.warn('output pipe error', { error: error.message }));
+  return {
+    send: (message) => write(encodeMessageFrame(message)),
+    sendBytes: (id, bytes) => write(encodeBytesFrame(id, bytes)),
+    onRequest: (listener) => process.on('message', listener),
+    drain: () => last,
+  };
+}
+
 const logger = createLogger([stderrSink('warn')], 'warn', 'pty-host');
 const parentPort = (process as { parentPort?: ParentPort }).parentPort;
 if (!parentPort && !process.send) {
   process.stderr.write('pty-host: start me with child_process.fork or Electron utilityProcess\n');
   process.exit(2);
 }
-const transport = parentPort ? parentPortTransport(parentPort) : ipcTransport();
-const host = createInProcessPtyHost({ logger });
+const transport = parentPort ? parentPortTransport(parentPort) : process.argv.includes('--output-pipe') ? outputPipeTransport() : ipcTransport();
+const host = createInProcessPtyHost(transport.sendBytes ? { logger, rawOutput: transport.sendBytes } : { logger });
 host.onMessage((message) => transport.send(message));
 
 let shuttingDown = false;

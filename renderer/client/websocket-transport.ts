@@ -1,4 +1,5 @@
 import type { CallName, ClientFrame, ErrorCode, ServerFrame } from '../../app/contract';
+import { decodeServerFrame } from '../../app/contract/stream-frame';
 import { ClientError } from './client-error';
 import { ConnectionStateCell } from './connection-source';
 import { anyEventId, ListenerRegistry } from './listener-registry';
@@ -90,9 +91,9 @@ export function createWebSocketTransport(url: string, options: WebSocketTranspor
   const onMessage = (data: unknown): void => {
     let frame: ServerFrame;
     try {
-      frame = JSON.parse(typeof data === 'string' ? data : String(data)) as ServerFrame;
+      frame = decodeServerFrame(typeof data === 'string' ? data : String(data));
     } catch {
-      console.warn('orrery: the host sent a frame that is not JSON');
+      console.warn('orrery: the host sent a frame that is neither JSON nor a stream frame');
       return;
     }
     if (frame.t === 'result') {

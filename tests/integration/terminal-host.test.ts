@@ -51,6 +51,25 @@ describe.each(hosts)('the %s', (_name, factory) => {
     const body = output.slice(output.indexOf('start-42\r\n') + 'start-42\r\n'.length, output.indexOf('end-42\r\n'));
     expect(body).toBe(Array.from({ length: count }, (_, i) => `${i + 1}\r\n`).join(''));
   });
+
+  it('delivers multi-byte output whole: characters split across reads and batches come out intact', async () => {
+    const h = (harness = await createHarness(factory()));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'orrery-utf8-'));
+    try {
+      // 2-, 3- and 4-byte characters, ~1 MB, so batch and read boundaries fall inside characters.
+      const text = 'é漢😀x'.repeat(100_000);
+      await writeFile(path.join(dir, 'utf8.txt'), text);
+      const { id } = await h.service.create({});
+      h.service.write(id, `echo "start-$((6*7))"; cat ${path.join(dir, 'utf8.txt')}; echo; echo "end-$((6*7))"; exit 0\r`);
+      await waitFor('exit', () => h.exits.has(id), 20_000);
+      const output = h.output(id);
+      const body = output.slice(output.indexOf('start-42\r\n') + 'start-42\r\n'.length, output.indexOf('\r\nend-42\r\n'));
+      expect(body.length).toBe(text.length);
+      expect(body).toBe(text);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.each(hosts.slice(0, 2))('flow control through the %s', (_name, factory) => {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { ServerFrame } from '../../app/contract';
+import { decodeServerFrame, type ServerFrame } from '../../app/contract';
 import { createCore, type Core } from '../../main/core/core';
 import { silentLogger } from '../../main/core/logger';
 import { startWebHost, type WebHost, type WebHostOptions } from '../../main/server/web-host';
@@ -109,7 +109,7 @@ export class WireClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString('utf8')) as ServerFrame;
+      const frame = decodeServerFrame(data.toString('utf8'));
       if (frame.t === 'result') {
         this.results.set(frame.seq, frame);
         this.waiters.get(frame.seq)?.(frame);

@@ -10,8 +10,12 @@ export interface FlowLimits {
   readonly staleMs: number;
 }
 
-/** Defaults: a few MB in flight keeps a WebSocket and xterm.js busy; a lagging tab never holds more than that. */
-export const defaultFlowLimits: FlowLimits = { highChars: 4 * 1024 * 1024, lowChars: 1024 * 1024, staleMs: 3000 };
+/**
+ * Defaults: a few MB in flight keeps a WebSocket and xterm.js busy; a lagging tab never holds more than that. The
+ * page gathers up to 2 MiB per write during a flood (renderer/features/terminal/output-pump.ts) and the sockets
+ * between hold MBs more, so the window is 8 MiB, and the pty resumes at 4 MiB, before the page has run dry.
+ */
+export const defaultFlowLimits: FlowLimits = { highChars: 8 * 1024 * 1024, lowChars: 4 * 1024 * 1024, staleMs: 3000 };
 
 /**
  * Flow control of one terminal's output (the xterm.js watermark scheme across the contract): views acknowledge

@@ -11,23 +11,30 @@ const nodeTimers: BatchTimers = {
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** A chunk of output: text, or the pty's bytes (then the limits count bytes). */
+type Chunk = string | Uint8Array;
+
+const joinStrings = (parts: readonly string[]): string => parts.join('');
+
 /**
- * Collects one terminal's output chunks and hands them on as one string: `maxDelayMs` after the first waiting
- * chunk, or at once when `maxChars` are waiting. Keeps a flood to a few large messages.
+ * Collects one terminal's output chunks and hands them on as one: `maxDelayMs` after the first waiting chunk,
+ * or at once when `maxChars` are waiting. Keeps a flood to a few large messages. Chunks are strings unless a
+ * `join` for another kind (Buffer.concat for bytes) is given.
  */
-export class OutputBatcher {
-  private readonly pending: string[] = [];
+export class OutputBatcher<T extends Chunk = string> {
+  private readonly pending: T[] = [];
   private pendingChars = 0;
   private timer: unknown = null;
 
   constructor(
-    private readonly deliver: (data: string) => void,
+    private readonly deliver: (data: T) => void,
     private readonly limits: { readonly maxDelayMs: number; readonly maxChars: number } = outputBatch,
     private readonly timers: BatchTimers = nodeTimers,
+    private readonly join: (parts: readonly T[]) => T = joinStrings as unknown as (parts: readonly T[]) => T,
   ) {}
 
   /** Adds a chunk; may deliver synchronously when the batch is full. */
-  push(data: string): void {
+  push(data: T): void {
     if (data.length === 0) return;
     this.pending.push(data);
     this.pendingChars += data.length;
@@ -42,7 +49,7 @@ export class OutputBatcher {
       this.timer = null;
     }
     if (this.pendingChars === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const data = this.pending.length === 1 ? this.pending[0]! : this.join(this.pending);
     this.pending.length = 0;
     this.pendingChars = 0;
     this.deliver(data);

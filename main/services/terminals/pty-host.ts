@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import * as pty from 'node-pty';
 import type { Logger } from '../../core/logger';
 import { killProcessTree } from './process-tree';
@@ -28,9 +29,21 @@ export type PtyHostFactory = (deps: { readonly logger: Logger }) => PtyHost;
 
 interface Session {
   readonly pty: pty.IPty;
-  readonly output: OutputBatcher;
+  readonly output: OutputBatcher<Buffer>;
   readonly exited: Promise<void>;
 }
+
+/** What an in-process host needs; `rawOutput` takes each output batch as bytes instead of `data` messages. */
+export interface InProcessPtyHostDeps {
+  readonly logger: Logger;
+  /**
+   * Receives the output as the pty's bytes (UTF-8, a character may be split across batches), in order with the
+   * messages: the pty-host worker frames them onto its output pipe, and the service side decodes them.
+   */
+  readonly rawOutput?: (id: string, bytes: Buffer) => void;
+}
+
+const concatBytes = (parts: readonly Buffer[]): Buffer => Buffer.concat(parts);
 
 /** Applies one protocol request to a host (the worker's dispatch; `dispose` is answered by the caller). */
 export function applyPtyRequest(host: PtyHost, request: PtyRequest): void {
@@ -71,10 +84,11 @@ function holdSlaveOpen(child: pty.IPty): Promise<FileHandle | null> {
 }
 
 /**
- * node-pty in this process. Output is batched per terminal (OutputBatcher: a few ms, at most ~64 KiB) so a
- * flood becomes a few large messages instead of thousands of small ones.
+ * node-pty in this process. Output is read as bytes and batched per terminal (OutputBatcher: a few ms, at most
+ * ~64 KiB) so a flood becomes a few large messages instead of thousands of small ones; each batch is decoded
+ * (a character split across reads is completed by the next) unless `rawOutput` takes the bytes.
  */
-export const createInProcessPtyHost: PtyHostFactory = ({ logger }) => {
+export const createInProcessPtyHost = ({ logger, rawOutput }: InProcessPtyHostDeps): PtyHost => {
   const sessions = new Map<string, Session>();
   const listeners = new Set<(message: PtyMessage) => void>();
   let disposed = false;
@@ -91,19 +105,31 @@ export const createInProcessPtyHost: PtyHostFactory = ({ logger }) => {
       rows: request.rows,
       cwd: request.cwd,
       env: { ...request.env },
+      // Bytes, not strings: batches are joined as bytes and decoded once (or not at all here, with rawOutput).
+      encoding: null,
     });
+    const decoder = rawOutput ? null : new StringDecoder('utf8');
+    const deliver = rawOutput
+      ? (bytes: Buffer) => rawOutput(id, bytes)
+      : (bytes: Buffer) => {
+          const data = decoder!.write(bytes);
+          if (data.length > 0) emit({ type: 'data', id, data });
+        };
     let markExited!: () => void;
     const session: Session = {
       pty: child,
-      output: new OutputBatcher((data) => emit({ type: 'data', id, data })),
+      output: new OutputBatcher<Buffer>(deliver, undefined, undefined, concatBytes),
       exited: new Promise<void>((resolve) => (markExited = resolve)),
     };
     sessions.set(id, session);
     const slave = holdSlaveOpen(child);
-    child.onData((data) => session.output.push(data));
+    // With `encoding: null` node-pty hands out Buffers (its typings say string).
+    child.onData((data) => session.output.push(data as unknown as Buffer));
     child.onExit(({ exitCode, signal }) => {
       void slave.then((handle) => handle?.close());
       session.output.flush();
+      const rest = decoder?.end() ?? '';
+      if (rest.length > 0) emit({ type: 'data', id, data: rest });
       sessions.delete(id);
       emit({ type: 'exit', id, exitCode, signal: signal ? signal : null });
       markExited();

@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * The messages between the terminal service and a pty host. The host may run in this process
  * (`createInProcessPtyHost`), in a forked child (`createChildProcessPtyHost`) or in an Electron
@@ -124,4 +126,89 @@ export function isPtyRequest(value: unknown): value is PtyRequest {
 /** True when a value arriving over a transport has the shape of a host message. */
 export function isPtyMessage(value: unknown): value is PtyMessage {
   return typeof value === 'object' && value !== null && messageTypes.has(String((value as { type?: unknown }).type));
+}
+
+/**
+ * The output pipe of a child-process pty host (fd 4 of the worker, `--output-pipe`): every host → service message
+ * goes there in order, as frames `[kind: u8][length: u32 BE][body]`. Kind 0: a message as JSON. Kind 1: output
+ * bytes of one terminal, body `[id length: u8][id][bytes]`, UTF-8 that may split a character across frames (the
+ * reader decodes per terminal). Output skips JSON on both sides: no escaping of every `\r\n`, no parsing.
+ */
+const frameHeaderBytes = 5;
+const messageFrame = 0;
+const bytesFrame = 1;
+
+/** One message as an output-pipe frame. */
+export function encodeMessageFrame(message: PtyMessage): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + body.length);
+  frame.writeUInt8(messageFrame, 0);
+  frame.writeUInt32BE(body.length, 1);
+  body.copy(frame, frameHeaderBytes);
+  return frame;
+}
+
+/** Output bytes of terminal `id` as an output-pipe frame. */
+export function encodeBytesFrame(id: string, bytes: Uint8Array): Buffer {
+  const idLength = Buffer.byteLength(id, 'utf8');
+  if (idLength > 255) throw new Error(`pty id too long for an output frame: ${id}`);
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + 1 + idLength + bytes.length);
+  frame.writeUInt8(bytesFrame, 0);
+  frame.writeUInt32BE(1 + idLength + bytes.length, 1);
+  frame.writeUInt8(idLength, frameHeaderBytes);
+  frame.write(id, frameHeaderBytes + 1, 'utf8');
+  frame.set(bytes, frameHeaderBytes + 1 + idLength);
+  return frame;
+}
+
+/**
+ * Reads an output pipe: `push` each chunk as it arrives; complete frames come out in order, as messages (`data`
+ * decoded per terminal, a character split across frames completed by the next; what is left of a terminal's
+ * output is flushed before its `exit`). Values that are not messages are handed on for `isPtyMessage` to refuse.
+ */
+export class OutputFrameReader {
+  private buffered: Buffer = Buffer.alloc(0);
+  private readonly decoders = new Map<string, StringDecoder>();
+
+  constructor(private readonly onMessage: (message: unknown) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    let offset = 0;
+    while (this.buffered.length - offset >= frameHeaderBytes) {
+      const length = this.buffered.readUInt32BE(offset + 1);
+      const end = offset + frameHeaderBytes + length;
+      if (this.buffered.length < end) break;
+      const kind = this.buffered.readUInt8(offset);
+      const body = this.buffered.subarray(offset + frameHeaderBytes, end);
+      offset = end;
+      if (kind === bytesFrame) this.bytes(body);
+      else if (kind === messageFrame) this.message(body);
+    }
+    this.buffered = offset === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(offset);
+  }
+
+  private bytes(body: Buffer): void {
+    const idLength = body.readUInt8(0);
+    const id = body.toString('utf8', 1, 1 + idLength);
+    let decoder = this.decoders.get(id);
+    if (!decoder) this.decoders.set(id, (decoder = new StringDecoder('utf8')));
+    const data = decoder.write(body.subarray(1 + idLength));
+    if (data.length > 0) this.onMessage({ type: 'data', id, data } satisfies PtyDataMessage);
+  }
+
+  private message(body: Buffer): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(body.toString('utf8'));
+    } catch {
+      message = null;
+    }
+    if (isPtyMessage(message) && message.type === 'exit') {
+      const rest = this.decoders.get(message.id)?.end() ?? '';
+      this.decoders.delete(message.id);
+      if (rest.length > 0) this.onMessage({ type: 'data', id: message.id, data: rest } satisfies PtyDataMessage);
+    }
+    this.onMessage(message);
+  }
 }

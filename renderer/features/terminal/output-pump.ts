@@ -32,8 +32,12 @@ export interface PumpOptions {
   readonly floodChars: number;
 }
 
-/** Measured with `npm run bench -- terminal`: spacing writes 50 ms apart in a flood cut Chromium's drawing work. */
-const defaultOptions: PumpOptions = { maxWriteChars: 1024 * 1024, floodIntervalMs: 50, floodChars: 64 * 1024 };
+/**
+ * Measured with `npm run bench -- terminal`: spacing writes in a flood cuts Chromium's drawing work (xterm.js
+ * draws at most once per write). 100 ms and 2 MiB writes took less page CPU per MB than 50 ms and 1 MiB on a
+ * busy 2-core machine (a 2 MiB parse holds the page for a few tens of ms); 200 ms and 4 MiB gained nothing more.
+ */
+const defaultOptions: PumpOptions = { maxWriteChars: 2 * 1024 * 1024, floodIntervalMs: 100, floodChars: 64 * 1024 };
 
 /**
  * Feeds output to xterm.js one write at a time: while xterm parses, arriving output queues here and then goes in

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeServerFrame } from '../../../../app/contract';
 import { Outbox, type OutboxSocket } from '../../../../main/server/ws-outbox';
 
 /** A socket whose unsent byte count the test controls; `drain` flushes it and runs the send callbacks. */
@@ -6,10 +7,12 @@ class FakeSocket implements OutboxSocket {
   bufferedAmount = 0;
   readyState = 1;
   readonly sent: unknown[] = [];
+  readonly raw: string[] = [];
   private callbacks: Array<() => void> = [];
 
   send(data: string, callback?: (error?: Error) => void): void {
-    this.sent.push(JSON.parse(data));
+    this.raw.push(data);
+    this.sent.push(decodeServerFrame(data));
     this.bufferedAmount += data.length;
     if (callback) this.callbacks.push(() => callback());
   }
@@ -50,13 +53,13 @@ describe('Outbox backpressure', () => {
     const socket = new FakeSocket();
     outbox = new Outbox(socket, () => undefined, limits);
     clog(socket, outbox);
-    for (let i = 0; i < 50; i++) outbox.pushEvent('terminal.data', 't1', { data: String(i % 10) });
+    for (let i = 0; i < 50; i++) outbox.pushEvent('terminal.data', 't1', { data: String(i % 10).repeat(3) });
     outbox.pushEvent('terminal.exit', 't1', { exitCode: 0, signal: null });
     expect(socket.sent).toEqual([]);
     socket.drain();
     expect(socket.sent).toHaveLength(1);
     socket.drain();
-    const expected = Array.from({ length: 50 }, (_, i) => String(i % 10)).join('');
+    const expected = Array.from({ length: 50 }, (_, i) => String(i % 10).repeat(3)).join('');
     expect(socket.sent).toEqual([
       { t: 'event', event: 'terminal.data', id: 't1', payload: { data: expected } },
       { t: 'event', event: 'terminal.exit', id: 't1', payload: { exitCode: 0, signal: null } },
@@ -73,6 +76,18 @@ describe('Outbox backpressure', () => {
     const frames = socket.sent as { payload: { data: string } }[];
     expect(frames.map((f) => f.payload.data.length)).toEqual([4 * piece.length, 2 * piece.length]);
     expect(frames.map((f) => f.payload.data).join('')).toBe(piece.repeat(6));
+  });
+
+  it('sends stream output as a stream frame with the output unescaped, and other events as JSON', () => {
+    const socket = new FakeSocket();
+    outbox = new Outbox(socket, () => undefined, { highWater: 10_000, maxQueued: 100_000 });
+    outbox.pushEvent('terminal.data', 't1', { data: 'a\r\n"é' });
+    outbox.pushEvent('terminal.data', 'odd\u0000id', { data: 'b' });
+    outbox.pushEvent('terminal.exit', 't1', { exitCode: 0, signal: null });
+    expect(socket.raw[0]).toBe('\u0000terminal.data\u0000t1\u0000a\r\n"é');
+    expect(JSON.parse(socket.raw[1]!)).toEqual({ t: 'event', event: 'terminal.data', id: 'odd\u0000id', payload: { data: 'b' } });
+    expect(JSON.parse(socket.raw[2]!)).toEqual({ t: 'event', event: 'terminal.exit', id: 't1', payload: { exitCode: 0, signal: null } });
+    expect(socket.sent[0]).toEqual({ t: 'event', event: 'terminal.data', id: 't1', payload: { data: 'a\r\n"é' } });
   });
 
   it('keeps only the newest snapshot of a state event, at its newest position', () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { encodeStreamFrame } from '../../../../app/contract/stream-frame';
 import { ClientError } from '../../../../renderer/client/client-error';
 import { createClient } from '../../../../renderer/client/client';
 import type { ConnectionState, OrreryClient } from '../../../../renderer/client/types';
@@ -52,6 +53,17 @@ describe('WebSocket transport over a real socket', () => {
     const error = await call.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     expect(error).toMatchObject({ code: 'not_found', message: 'No project at /nope.', call: 'project.open' });
+  });
+
+  it('delivers stream frames as { data } events, with the output exactly as sent', async () => {
+    connect();
+    const got: string[] = [];
+    client.on('terminal.data', 't1', (p) => got.push(p.data));
+    await server.until(() => server.framesOf('sub').length === 1, 'the sub frame');
+    server.socket.send(encodeStreamFrame('terminal.data', 't1', 'a\r\n"\u0000é漢'));
+    server.send({ t: 'event', event: 'terminal.data', id: 't1', payload: { data: 'json' } });
+    await server.until(() => got.length === 2, 'delivery');
+    expect(got).toEqual(['a\r\n"\u0000é漢', 'json']);
   });
 
   it('reference-counts subscriptions per (event, id) and delivers to every listener', async () => {
