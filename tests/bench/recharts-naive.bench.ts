@@ -111,13 +111,20 @@ async function drawOnce(browser: Browser, script: string, mode: 'raw' | 'downsam
   try {
     await page.setContent('<!doctype html><html><body><div id="root"></div></body></html>');
     await page.addScriptTag({ content: script });
-    await page.evaluate(([r, p]) => (window as unknown as { prepare: (r: number, p: number) => void }).prepare(r, p), [runs, n] as const);
-    const drawing = page.evaluate(([m, r]) => (window as unknown as { draw: (m: string, r: number) => Promise<number> }).draw(m, r), [mode, runs] as const);
     const t0 = performance.now();
-    const capped = new Promise<null>((resolve) => setTimeout(() => resolve(null), capMs));
-    const ms = await Promise.race([drawing, capped]);
-    if (ms === null) console.log(`  ${mode} with ${n} points a series: not drawn after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    return ms;
+    try {
+      await page.evaluate(([r, p]) => (window as unknown as { prepare: (r: number, p: number) => void }).prepare(r, p), [runs, n] as const);
+      const drawing = page.evaluate(([m, r]) => (window as unknown as { draw: (m: string, r: number) => Promise<number> }).draw(m, r), [mode, runs] as const);
+      const capped = new Promise<null>((resolve) => setTimeout(() => resolve(null), capMs));
+      const ms = await Promise.race([drawing, capped]);
+      if (ms === null) console.log(`  ${mode} with ${n} points a series: not drawn after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      return ms;
+    } catch (error) {
+      // Raw points can exhaust the page's memory: Chromium kills the tab. That is a chart that never draws.
+      if (mode !== 'raw' || !/crash/i.test(String(error))) throw error;
+      console.log(`  ${mode} with ${n} points a series: the page crashed after ${((performance.now() - t0) / 1000).toFixed(0)} s (counted as the cap)`);
+      return null;
+    }
   } finally {
     // A page still drawing does not answer; closing it without waiting frees the browser for the next one.
     void page.close({ runBeforeUnload: false }).catch(() => undefined);

@@ -99,6 +99,7 @@ CREATE TABLE metric_chunks (
   time_min REAL NOT NULL,
   time_max REAL NOT NULL,
   data BLOB NOT NULL CHECK (length(data) = 24 * n),
+  envelope BLOB,
   PRIMARY KEY (key_id, seq)
 );
 

@@ -3,7 +3,7 @@ import type { Db } from '../store/open-database';
 import { downsample, type DownsampleMethod } from './downsample';
 import { compileRunQuery, containsPattern, fieldSql, parseRunQuery } from './run-query';
 import type { WriterState } from './run-status';
-import { finiteOrNull, sortSeries, type SeriesStore } from './series-store';
+import { envelopeBlock, finiteOrNull, sortSeries, type SeriesStore } from './series-store';
 
 interface RunRow {
   id: string;
@@ -172,6 +172,11 @@ export function readSeries(db: Db, store: SeriesStore, input: SeriesInput): Seri
     // Relative time counts from the run's start (its first writer), else its creation.
     const origin = (row.started_at ?? row.created_at) / 1000;
     for (const key of input.keys) {
+      const enveloped = input.method === 'minmax' && !input.range ? fromEnvelope(store, runId, key, input, origin) : null;
+      if (enveloped) {
+        out.push(enveloped);
+        continue;
+      }
       const stepRange = input.x === 'step' ? input.range : undefined;
       const series = store.read(runId, key, stepRange ?? {});
       if (!series) {
@@ -190,6 +195,25 @@ export function readSeries(db: Db, store: SeriesStore, input: SeriesInput): Seri
     }
   }
   return out;
+}
+
+/**
+ * A whole series thinned by min/max from its stored envelope (two points per block of `envelopeBlock`) instead of
+ * every point: used when each drawn bucket spans at least a block, where it draws what the full read would (each
+ * block's extremes keep their own x, so they land in the right bucket). Null: read the points instead.
+ */
+function fromEnvelope(store: SeriesStore, runId: string, key: string, input: SeriesInput, origin: number): SeriesResult | null {
+  const facts = store.count(runId, key);
+  if (!facts || !facts.sorted || facts.count < input.maxPoints * (envelopeBlock / 2)) return null;
+  const envelope = store.readEnvelope(runId, key);
+  if (!envelope) return null;
+  let x = envelope.steps;
+  if (input.x !== 'step') {
+    if (!ascending(envelope.times)) return null;
+    x = input.x === 'time' ? envelope.times : envelope.times.map((t) => t - origin);
+  }
+  const thin = downsample(x, envelope.values, { maxPoints: input.maxPoints, method: 'minmax' });
+  return { runId, key, x: Array.from(thin.x), y: Array.from(thin.y), points: envelope.points, nonFinite: envelope.nonFinite };
 }
 
 function ascending(values: Float64Array): boolean {

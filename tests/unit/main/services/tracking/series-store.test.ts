@@ -6,7 +6,9 @@ import { silentLogger } from '../../../../../main/core/logger';
 import { openDatabase, type Db } from '../../../../../main/services/store/open-database';
 import { projectMigrations } from '../../../../../main/services/store/project-migrations';
 import { createRun } from '../../../../../main/services/store/runs';
-import { maxChunkPoints, minChunkPoints, SeriesStore } from '../../../../../main/services/tracking/series-store';
+import { downsample } from '../../../../../main/services/tracking/downsample';
+import { readSeries } from '../../../../../main/services/tracking/run-queries';
+import { envelopeBlock, maxChunkPoints, minChunkPoints, SeriesStore } from '../../../../../main/services/tracking/series-store';
 
 const f64 = (values: number[]) => Float64Array.from(values);
 const range = (from: number, n: number) => Float64Array.from({ length: n }, (_, i) => from + i);
@@ -26,6 +28,53 @@ describe('SeriesStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
   const chunks = () => db.prepare('SELECT n FROM metric_chunks ORDER BY seq').pluck().all() as number[];
+
+  it('thins a long series from its envelope to what min/max over every point draws, counting non-finite points', () => {
+    // A noisy random walk with spikes and NaN gaps, logged in small batches (tail chunks fold; envelopes are rebuilt).
+    const n = 150_000;
+    let state = 7;
+    let level = 0;
+    const rand = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const values = Float64Array.from({ length: n }, (_, i) => {
+      level += rand() - 0.5;
+      if (i % 9973 === 0) return 50 + level; // a spike
+      if (i >= 40_000 && i < 40_100) return Number.NaN;
+      return level;
+    });
+    for (let from = 0; from < n; from += 7_000) {
+      const to = Math.min(n, from + 7_000);
+      db.transaction(() => store.append('r1', 'loss', range(from, to - from), range(1_000 + from, to - from), values.slice(from, to)))();
+    }
+    const input = { runIds: ['r1'], keys: ['loss'], x: 'step' as const, maxPoints: 400, method: 'minmax' as const };
+    const [thin] = readSeries(db, store, input);
+    const full = downsample(range(0, n), values, { maxPoints: 400, method: 'minmax' });
+    expect(thin!.points).toBe(n);
+    expect(thin!.nonFinite).toBe(100);
+    expect(thin!.x.length).toBeLessThanOrEqual(400);
+    // The extremes survive (every spike's bucket keeps its max), and the line stays within the true range.
+    expect(Math.max(...thin!.y)).toBe(Math.max(...full.y));
+    expect(Math.min(...thin!.y)).toBe(Math.min(...full.y));
+    const bucket = (x: number) => Math.floor((x / n) * 200);
+    const fullMax = new Map<number, number>();
+    full.x.forEach((x, i) => fullMax.set(bucket(x), Math.max(fullMax.get(bucket(x)) ?? -Infinity, full.y[i]!)));
+    let same = 0;
+    thin!.x.forEach((x, i) => {
+      if (fullMax.get(bucket(x)) === thin!.y[i]) same++;
+    });
+    expect(same).toBeGreaterThan(150);
+    // With a bucket narrower than a block (or a zoom range) it reads every point instead.
+    const fineMax = Math.ceil(n / (envelopeBlock / 2)) + 1;
+    const [fine] = readSeries(db, store, { ...input, maxPoints: fineMax });
+    expect(fine!.y).toEqual(Array.from(downsample(range(0, n), values, { maxPoints: fineMax, method: 'minmax' }).y));
+  });
+
+  it('reads no envelope for a key whose steps arrived out of order', () => {
+    db.transaction(() => store.append('r1', 'acc', f64([5, 6, 7]), f64([1, 2, 3]), f64([1, 2, 3])))();
+    // One block: its lowest and its highest point, in step order.
+    expect(store.readEnvelope('r1', 'acc')).toMatchObject({ steps: f64([5, 7]), values: f64([1, 3]), points: 3, nonFinite: 0 });
+    db.transaction(() => store.append('r1', 'acc', f64([1]), f64([4]), f64([9])))();
+    expect(store.readEnvelope('r1', 'acc')).toBeNull();
+  });
 
   it('folds small appends into one chunk and cuts big ones at the chunk size', () => {
     for (let i = 0; i < 100; i++) db.transaction(() => store.append('r1', 'loss', range(i * 10, 10), range(i * 10, 10), range(i * 10, 10)))();
