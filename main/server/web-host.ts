@@ -24,7 +24,8 @@ export const maxFrameBytes = 64 * 1024 * 1024;
 /** Options of the web host; everything but the core has a default. */
 export interface WebHostOptions {
   /** The core whose contract is served (only its dispatcher, bus and logger are used). */
-  readonly core: Pick<Core, 'dispatch' | 'bus' | 'logger'>;
+  /** With `services`, the open project's artifacts are served at `/artifacts/<sha256>` (downloads from the UI). */
+  readonly core: Pick<Core, 'dispatch' | 'bus' | 'logger'> & Partial<Pick<Core, 'services'>>;
   /** Listen address; loopback unless a LAN demo asks for 0.0.0.0. */
   readonly host?: string;
   /** 0 picks any free port. */
@@ -73,7 +74,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const listen = { host, port: 0 };
   const endpoint = createWebSocketEndpoint({ core: options.core, logger, listen, token, outboxLimits: options.outboxLimits });
   const server = createServer((request, response) => {
-    handleRequest(request, response, { token, staticDir }).catch((error: unknown) => {
+    handleRequest(request, response, { token, staticDir, core: options.core }).catch((error: unknown) => {
       logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
       if (!response.headersSent) sendText(response, 500, 'Internal error; see the log.\n');
       else response.destroy();
@@ -158,12 +159,45 @@ function createWebSocketEndpoint(deps: {
   };
 }
 
-async function handleRequest(request: IncomingMessage, response: ServerResponse, context: { token: string; staticDir: string }): Promise<void> {
+/** `/artifacts/<sha256>`: a blob of the open project's artifact store, downloaded (`?name=` names the file). */
+const artifactPath = /^\/artifacts\/([0-9a-f]{64})$/;
+
+/** Streams one artifact of the open project as a download; 404 when there is no project or no such blob. */
+async function sendArtifact(request: IncomingMessage, response: ServerResponse, hash: string, core: WebHostOptions['core']): Promise<void> {
+  const projects = core.services?.projects;
+  const artifacts = projects?.current() ? projects.requireCurrent().artifacts : null;
+  const blob = artifacts ? await artifacts.get(hash).catch(() => null) : null;
+  if (!blob) return sendText(response, 404, 'No such artifact in the open project.\n');
+  const asked = new URL(request.url ?? '/', 'http://host').searchParams.get('name') ?? '';
+  // The file name only: no folders, no control characters; the sha256 when nothing usable is left.
+  const name = path.basename(asked).replace(/[\u0000-\u001f\u007f"\\]/g, '').slice(0, 200) || `${hash}.bin`;
+  response.writeHead(200, {
+    ...securityHeaders,
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(blob.size),
+    'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'Cache-Control': 'private, max-age=31536000, immutable',
+  });
+  if (request.method === 'HEAD') return void response.end();
+  await new Promise<void>((resolve, reject) => {
+    const stream = blob.createReadStream();
+    stream.on('error', reject);
+    response.on('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(response);
+  });
+}
+
+async function handleRequest(request: IncomingMessage, response: ServerResponse, context: { token: string; staticDir: string; core: WebHostOptions['core'] }): Promise<void> {
   const auth = authenticate(request, context.token);
   if (!auth.ok) return sendText(response, 401, unauthorizedText, { 'WWW-Authenticate': 'Bearer realm="orrery"' });
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
   const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
   if (rawPath === webSocketPath) return sendText(response, 426, 'Use a WebSocket here.\n', { Upgrade: 'websocket' });
+  const artifact = artifactPath.exec(rawPath);
+  if (artifact) return sendArtifact(request, response, artifact[1]!, context.core);
   const pageHeaders: Record<string, string> = auth.source === 'query' ? { 'Set-Cookie': tokenCookie(context.token) } : {};
   await serveStatic(request, response, rawPath, { staticDir: context.staticDir, pageHeaders });
 }

@@ -102,5 +102,14 @@ test.describe('training jobs and experiments in Chromium', () => {
     await expect(artifacts).toContainText('.pt');
     await expect(artifacts).toContainText('stdout');
     await screenshot(page, testInfo, '05-run-artifacts');
+    // The checkpoint downloads from the run page, and torch loads what came down.
+    const download = page.waitForEvent('download');
+    await artifacts.getByRole('link', { name: /\.pt$/ }).first().click();
+    const saved = await (await download).path();
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, torch; state = torch.load(sys.argv[1]); assert "model" in state and "epoch" in state', saved]);
+    // The run's job opens from its lineage, with its log.
+    await page.getByRole('table', { name: 'Lineage' }).getByRole('button').first().click();
+    await expect(area.getByTestId('job-name')).toHaveText('mlp-lr-0.01');
+    await expect(area.getByTestId('job-log-stdout')).toContainText('epoch 300/300', { timeout: 15_000 });
   });
 });

@@ -167,3 +167,23 @@ describe('web host: path traversal', () => {
     expect(answer.body).not.toContain(packageJson.slice(0, 20));
   });
 });
+
+describe('web host: artifact downloads', () => {
+  it("serves a blob of the open project's store as a download, only with the token, only by its sha256", async () => {
+    const project = await harness.core.services.projects.create({ path: path.join(harness.base, 'with-artifacts'), name: 'A' });
+    expect(project.name).toBe('A');
+    const put = await harness.core.services.projects.requireCurrent().artifacts.put(['checkpoint bytes']);
+    const asked = `/artifacts/${put.hash}?name=${encodeURIComponent('../model é.pt')}`;
+    expect((await rawRequest(port, asked)).status).toBe(401);
+    const answer = await rawRequest(port, asked, { authorization: `Bearer ${token}` });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe('checkpoint bytes');
+    expect(answer.headers['content-type']).toBe('application/octet-stream');
+    expect(answer.headers['content-disposition']).toBe(`attachment; filename="model _.pt"; filename*=UTF-8''${encodeURIComponent('model é.pt')}`);
+    expect((await rawRequest(port, `/artifacts/${'0'.repeat(64)}`, { authorization: `Bearer ${token}` })).status).toBe(404);
+    // Anything else under /artifacts is not an artifact: a client route answers the page, never the blob.
+    for (const other of [`/artifacts/../${put.hash}`, `/artifacts/${put.hash.toUpperCase()}`, `/artifacts/${put.hash}/x`]) {
+      expect((await rawRequest(port, other, { authorization: `Bearer ${token}` })).body).not.toContain('checkpoint bytes');
+    }
+  });
+});

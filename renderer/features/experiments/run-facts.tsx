@@ -1,16 +1,12 @@
 import type { RunDetail } from '../../../app/contract';
+import { formatBytes } from '../../../app/lib/format';
+import { useAppStoreApi } from '../../store/context';
 import { formatParam } from './run-columns';
 
-/** A byte count as `512 B`, `3.4 KB`, `1.2 GB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+/** Where the web host serves an artifact for download (the page's own origin; none in the Electron window). */
+export function artifactHref(sha256: string, name: string): string | null {
+  if (typeof location === 'undefined' || !/^https?:$/.test(location.protocol)) return null;
+  return `/artifacts/${sha256}?name=${encodeURIComponent(name)}`;
 }
 
 function secondsToText(seconds: number): string {
@@ -21,6 +17,11 @@ function secondsToText(seconds: number): string {
 export function RunFacts({ run }: { run: RunDetail }) {
   const params = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
   const warnings = run.events.filter((e) => e.level !== 'info').length;
+  const store = useAppStoreApi();
+  const openJob = (id: string) => {
+    store.getState().openArea('jobs');
+    store.getState().selectJob(id);
+  };
   return (
     <>
       <section>
@@ -46,7 +47,15 @@ export function RunFacts({ run }: { run: RunDetail }) {
           <tbody>
             <tr>
               <th>Job</th>
-              <td className="mono">{run.lineage.jobId ?? '—'}</td>
+              <td className="mono">
+                {run.lineage.jobId ? (
+                  <button type="button" className="link-button" title="Open the job: its facts and its logs" onClick={() => openJob(run.lineage.jobId!)}>
+                    {run.lineage.jobId}
+                  </button>
+                ) : (
+                  '—'
+                )}
+              </td>
             </tr>
             <tr>
               <th>Git commit</th>
@@ -84,9 +93,15 @@ export function RunFacts({ run }: { run: RunDetail }) {
             {run.artifacts.map((a) => (
               <li key={`${a.kind}-${a.name}-${a.sha256}`}>
                 <span className={`artifact-kind is-${a.kind}`}>{a.kind}</span>
-                <span className="mono" title={`sha256 ${a.sha256}`}>
-                  {a.name}
-                </span>
+                {artifactHref(a.sha256, a.name) ? (
+                  <a className="mono" href={artifactHref(a.sha256, a.name)!} download={a.name} title={`Download (sha256 ${a.sha256})`}>
+                    {a.name}
+                  </a>
+                ) : (
+                  <span className="mono" title={`sha256 ${a.sha256}`}>
+                    {a.name}
+                  </span>
+                )}
                 {a.step !== null && <span className="muted">step {a.step}</span>}
                 <span className="muted">{formatBytes(a.size)}</span>
               </li>

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useClient } from '../../client/context';
 import { errorMessage } from '../../client/client-error';
-import { formatBytes } from './job-format';
+import { formatBytes } from '../../../app/lib/format';
 
 /** Bytes of a log fetched at a time, and most kept on screen (a 1 GB log stays a light page). */
 export const logPageBytes = 256 * 1024;
