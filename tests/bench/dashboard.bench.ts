@@ -8,13 +8,12 @@
 // scrolled to its end, 3,000 px a frame (pages fetched as they appear); the p95 frame gap.
 // The baseline, the same charts fed the raw points, is `npm run bench -- recharts-naive`.
 // ORRERY_BENCH_RUNS, ORRERY_BENCH_POINTS and ORRERY_BENCH_TABLE_RUNS scale it down on a small machine.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Page } from 'playwright-core';
-import { figure, median, percentile, repoRoot, summary } from './lib';
+import { figure, median, percentile, serveOrrery, stopProcess, summary } from './lib';
 
 const repeats = 5;
 const heavyRuns = Number(process.env.ORRERY_BENCH_RUNS ?? 100);
@@ -77,34 +76,6 @@ function writeRun(project: string, index: number, heavy: boolean): void {
   }
 }
 
-async function startHost(home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'main', 'cli.cjs'), 'serve', '--port', '0', '--token', 'bench-dashboard-token'], {
-    env: { ...process.env, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: path.join(home, 'projects'), ORRERY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`no URL within 30 s: ${buffered}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /Orrery is serving at (http:\/\/\S+)/.exec(buffered);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const firstRow = '[data-testid="runs-table"] [aria-rowindex="2"] .run-status';
 
@@ -168,16 +139,16 @@ async function scrollFrames(page: Page): Promise<number[]> {
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-dashboard-'));
   const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
-  let host = await startHost(home);
+  let host = await serveOrrery(home, 'bench-dashboard-token');
   try {
     // The first start makes the sample project; its runs are written while the host is down, then ingested on open.
     const project = path.join(home, 'projects', readdirSync(path.join(home, 'projects'))[0]!);
-    await stop(host.child);
+    await stopProcess(host.child);
     const tWrite = performance.now();
     for (let i = 0; i < tableRuns; i++) writeRun(project, i, i < heavyRuns);
     const writeMs = performance.now() - tWrite;
     const tIngest = performance.now();
-    host = await startHost(home);
+    host = await serveOrrery(home, 'bench-dashboard-token');
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const warm = await context.newPage();
     // The host ingests every run folder as the project opens: the first page waits for that.
@@ -234,7 +205,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await browser.close();
-    await stop(host.child);
+    await stopProcess(host.child);
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -7,14 +7,13 @@
 // open, the whole result validated against the nbformat schema, serialized from cached per-cell bytes, written).
 // scroll: the cell list scrolled to the end, 600 px a frame; the p95 frame gap.
 // Baseline in the same run: JSON.parse + JSON.stringify of the same file in Node (the floor of any reader/writer).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
-import { figure, median, percentile, repoRoot, summary } from './lib';
+import { figure, median, percentile, serveOrrery, stopProcess, summary } from './lib';
 
 const runs = 5;
 const cellCount = 2_000;
@@ -66,34 +65,6 @@ function bigNotebook(): string {
   return JSON.stringify(notebook, null, 1) + '\n';
 }
 
-async function startHost(home: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'main', 'cli.cjs'), 'serve', '--port', '0', '--token', 'bench-notebook-token'], {
-    env: { ...process.env, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: path.join(home, 'projects'), ORRERY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`no URL within 30 s: ${buffered}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /Orrery is serving at (http:\/\/\S+)/.exec(buffered);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 interface OpenRun {
   readonly openMs: number;
@@ -177,7 +148,7 @@ function baseline(file: string): { parseMs: number; stringifyMs: number } {
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-notebook-'));
   const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
-  const { child, url } = await startHost(home);
+  const { child, url } = await serveOrrery(home, 'bench-notebook-token');
   try {
     const project = path.join(home, 'projects', readdirSync(path.join(home, 'projects'))[0]!);
     const file = path.join(project, 'big.ipynb');
@@ -236,7 +207,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await browser.close();
-    await stop(child);
+    await stopProcess(child);
     rmSync(home, { recursive: true, force: true });
   }
 }
