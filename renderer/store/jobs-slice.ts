@@ -12,7 +12,6 @@ export type JobSubmit = CallInput<'job.submit'>;
 export interface JobsSlice {
   /** Newest first. */
   readonly jobs: readonly Job[];
-  readonly jobsLoading: boolean;
   readonly jobsError: string | null;
   readonly selectedJobId: string | null;
   readonly jobConcurrency: number | null;
@@ -40,7 +39,6 @@ export function upsertJob(jobs: readonly Job[], job: Job): readonly Job[] {
 export function createJobsSlice(client: OrreryClient): StateCreator<AppState, [], [], JobsSlice> {
   return (set, get) => ({
     jobs: [],
-    jobsLoading: false,
     jobsError: null,
     selectedJobId: null,
     jobConcurrency: null,
@@ -50,12 +48,11 @@ export function createJobsSlice(client: OrreryClient): StateCreator<AppState, []
         set({ jobs: [], jobsError: null, selectedJobId: null, jobConcurrency: null });
         return;
       }
-      set({ jobsLoading: true });
       try {
         const [jobs, concurrency] = await Promise.all([client.call('job.list', undefined), client.call('job.concurrency', undefined)]);
-        set({ jobs, jobsLoading: false, jobsError: null, jobConcurrency: concurrency.limit });
+        set({ jobs, jobsError: null, jobConcurrency: concurrency.limit });
       } catch (error) {
-        set({ jobsLoading: false, jobsError: errorMessage(error) });
+        set({ jobsError: errorMessage(error) });
       }
     },
     applyJobChanged(job) {

@@ -12,15 +12,13 @@ export interface LogWindow {
   readonly text: string;
   readonly start: number;
   readonly end: number;
-  /** Bytes the stream has written (as far as the view knows). */
-  readonly size: number;
   /** The oldest offset still on disk (older parts were rotated away). */
   readonly firstOffset: number;
   /** Bytes skipped while following live output (readable by reloading). */
   readonly skipped: number;
 }
 
-export const emptyWindow: LogWindow = { text: '', start: 0, end: 0, size: 0, firstOffset: 0, skipped: 0 };
+export const emptyWindow: LogWindow = { text: '', start: 0, end: 0, firstOffset: 0, skipped: 0 };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -41,7 +39,7 @@ export function appendLive(window: LogWindow, text: string, offset: number, skip
     start += encoder.encode(joined.slice(0, cut)).length;
     joined = joined.slice(cut);
   }
-  return { ...window, text: joined, start, end, size: Math.max(window.size, end), skipped: window.skipped + skipped };
+  return { ...window, text: joined, start, end, skipped: window.skipped + skipped };
 }
 
 /** One stream of a job's log: the tail on open, live output as it comes, earlier parts on request. */
@@ -70,7 +68,7 @@ export function JobLog({ jobId, stream, live }: { jobId: string; stream: 'stdout
         const from = Math.max(probe.firstOffset, probe.size - logPageBytes);
         const tail = await client.call('job.logs', { id: jobId, stream, offset: from, limit: logPageBytes });
         if (!alive) return;
-        let next: LogWindow = { text: tail.text, start: tail.offset, end: tail.nextOffset, size: tail.size, firstOffset: tail.firstOffset, skipped: 0 };
+        let next: LogWindow = { text: tail.text, start: tail.offset, end: tail.nextOffset, firstOffset: tail.firstOffset, skipped: 0 };
         for (const event of pending) next = appendLive(next, event.text, event.offset, event.skipped);
         loaded = true;
         setWindow(next);

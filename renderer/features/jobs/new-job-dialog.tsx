@@ -191,7 +191,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
                     type="checkbox"
                     disabled={gpuChoice === null}
                     checked={gpuChoice?.includes(gpu.index) ?? false}
-                    onChange={(e) => setGpuChoice((gpuChoice ?? []).filter((g) => g !== gpu.index).concat(e.target.checked ? [gpu.index] : []).sort())}
+                    onChange={(e) => setGpuChoice((gpuChoice ?? []).filter((g) => g !== gpu.index).concat(e.target.checked ? [gpu.index] : []).sort((a, b) => a - b))}
                   />{' '}
                   GPU {gpu.index}: {gpu.name}
                 </label>

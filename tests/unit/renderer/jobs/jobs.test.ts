@@ -55,7 +55,7 @@ describe('job formatting', () => {
 
 describe('job log window', () => {
   it('appends live output once (overlaps with the fetched tail dropped, by bytes) and keeps a bounded tail', () => {
-    let w = { ...emptyWindow, text: 'héllo\n', start: 0, end: 7, size: 7 };
+    let w = { ...emptyWindow, text: 'héllo\n', start: 0, end: 7 };
     w = appendLive(w, 'llo\nworld\n', 3, 0);
     expect(w.text).toBe('héllo\nworld\n');
     expect(w.end).toBe(13);
