@@ -12,7 +12,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, scrollFrameGaps } from './browser';
+import { trainingCurve } from './curves';
 import { figure, median, percentile, serveOrrery, stopProcess, summary } from './lib';
 
 const repeats = 5;
@@ -21,7 +23,6 @@ const pointsPerMetric = Number(process.env.ORRERY_BENCH_POINTS ?? 100_000);
 const tableRuns = Number(process.env.ORRERY_BENCH_TABLE_RUNS ?? 10_000);
 const metricKeys = ['loss', 'accuracy', 'grad_norm', 'lr'] as const;
 const goals = { compareMs: 1000, tableMs: 300 };
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** One metrics frame of the spool: key length, count, padded key, then steps, times and values as float64. */
 function metricFrame(key: string, steps: Float64Array, times: Float64Array, values: Float64Array): Buffer {
@@ -34,22 +35,11 @@ function metricFrame(key: string, steps: Float64Array, times: Float64Array, valu
   return Buffer.concat([head, Buffer.from(steps.buffer), Buffer.from(times.buffer), Buffer.from(values.buffer)]);
 }
 
-/** A training-like curve: decaying with noise (seeded), so downsampling has something to keep. */
+/** A run's series of one key: steps 0..n-1, a point every 10 ms from `start`, a training-like curve. */
 function curve(key: string, run: number, n: number, start: number): { steps: Float64Array; times: Float64Array; values: Float64Array } {
-  const steps = new Float64Array(n);
-  const times = new Float64Array(n);
-  const values = new Float64Array(n);
-  let state = run * 7919 + key.length;
-  const rate = 0.5 + (run % 10) / 10;
-  for (let i = 0; i < n; i++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    const noise = state / 0x7fffffff - 0.5;
-    const t = i / n;
-    steps[i] = i;
-    times[i] = start + i * 0.01;
-    values[i] = key === 'lr' ? 0.1 * (1 - t) : key === 'accuracy' ? 1 - Math.exp(-rate * 5 * t) + noise * 0.05 : Math.exp(-rate * 4 * t) + noise * 0.1;
-  }
-  return { steps, times, values };
+  const steps = Float64Array.from({ length: n }, (_, i) => i);
+  const times = Float64Array.from({ length: n }, (_, i) => start + i * 0.01);
+  return { steps, times, values: trainingCurve(key, run, n) };
 }
 
 /** Writes one run folder: run.json, start/finish events, and (heavy runs) the metrics file. */
@@ -114,31 +104,9 @@ async function compareOnce(page: Page, first: boolean): Promise<{ ms: number; ca
   return { ms, callMs };
 }
 
-/** Scrolls the runs table to its end, 3,000 px a frame; answers the gaps between frames (ms). */
-async function scrollFrames(page: Page): Promise<number[]> {
-  return page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const clock = (globalThis as unknown as Window).performance;
-        const scroller = document.querySelector('[data-testid="runs-table"]') as HTMLElement;
-        const gaps: number[] = [];
-        let last = clock.now();
-        const step = () => {
-          const now = clock.now();
-          gaps.push(now - last);
-          last = now;
-          scroller.scrollTop += 3000;
-          if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 || gaps.length > 3000) resolve(gaps.slice(1));
-          else requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      }),
-  );
-}
-
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-dashboard-'));
-  const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await launchChromium();
   let host = await serveOrrery(home, 'bench-dashboard-token');
   try {
     // The first start makes the sample project; its runs are written while the host is down, then ingested on open.
@@ -164,7 +132,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < repeats; i++) {
       const page = await context.newPage();
       tables.push(await tableOnce(page, host.url));
-      if (i === 0) frames = await scrollFrames(page);
+      if (i === 0) frames = await scrollFrameGaps(page, '[data-testid="runs-table"]', 3000);
       await page.close();
     }
     const page = await context.newPage();

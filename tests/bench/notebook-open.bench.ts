@@ -12,13 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, scrollFrameGaps } from './browser';
 import { figure, median, percentile, serveOrrery, stopProcess, summary } from './lib';
 
 const runs = 5;
 const cellCount = 2_000;
 const goals = { openMs: 1000, saveMs: 300 };
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** A real PNG of noise (incompressible, so its base64 is about 4/3 of width × height × 3 bytes). */
 function noisePng(width: number, height: number, seed: number): Buffer {
@@ -113,29 +113,6 @@ async function saveOnce(page: Page, round: number): Promise<{ totalMs: number; c
   return { totalMs: performance.now() - t0, callMs: await pageMeasure(page, 'orrery:notebook.save') };
 }
 
-/** Scrolls the cell list to its end, 600 px per frame; answers the gaps between frames (ms). */
-async function scrollFrames(page: Page): Promise<number[]> {
-  return page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        // The page's own clock (this runs in Chromium, not in Node).
-        const clock = (globalThis as unknown as Window).performance;
-        const scroller = document.querySelector('.notebook-view:not([hidden]) .notebook-cells') as HTMLElement;
-        const gaps: number[] = [];
-        let last = clock.now();
-        const step = () => {
-          const now = clock.now();
-          gaps.push(now - last);
-          last = now;
-          scroller.scrollTop += 600;
-          if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 || gaps.length > 3000) resolve(gaps.slice(1));
-          else requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      }),
-  );
-}
-
 function baseline(file: string): { parseMs: number; stringifyMs: number } {
   const text = readFileSync(file, 'utf8');
   const t0 = performance.now();
@@ -147,7 +124,7 @@ function baseline(file: string): { parseMs: number; stringifyMs: number } {
 
 async function main(): Promise<void> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-notebook-'));
-  const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await launchChromium();
   const { child, url } = await serveOrrery(home, 'bench-notebook-token');
   try {
     const project = path.join(home, 'projects', readdirSync(path.join(home, 'projects'))[0]!);
@@ -165,7 +142,7 @@ async function main(): Promise<void> {
       const save = await saveOnce(page, i);
       saves.push(save.totalMs);
       saveCalls.push(save.callMs);
-      if (i === runs - 1) frames = await scrollFrames(page);
+      if (i === runs - 1) frames = await scrollFrameGaps(page, '.notebook-view:not([hidden]) .notebook-cells', 600);
       await page.close();
     }
     const floors = Array.from({ length: runs }, () => baseline(file));

@@ -9,7 +9,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
 import { figure, median, repoRoot, summary } from './lib';
 
 const repeats = 3;
@@ -17,7 +18,6 @@ const runs = Number(process.env.ORRERY_BENCH_RUNS ?? 100);
 const points = Number(process.env.ORRERY_BENCH_POINTS ?? 100_000);
 const smallPoints = 1_000;
 const capMs = Number(process.env.ORRERY_BENCH_CAP_MS ?? 120_000);
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** The page: draws 4 charts of `runs` runs, raw or downsampled, the way the compare view does (420 px wide). */
 const pageEntry = String.raw`
@@ -27,23 +27,13 @@ import { Line, LineChart, XAxis, YAxis } from 'recharts';
 import { MetricChart } from './renderer/features/experiments/metric-chart';
 import { defaultChartSettings, pointsForWidth, runColor } from './renderer/features/experiments/chart-math';
 import { downsample } from './main/services/tracking/downsample';
+import { trainingCurve } from './tests/bench/curves';
 
 const keys = ['loss', 'accuracy', 'grad_norm', 'lr'];
 const width = 420;
 
 function curve(key, run, n) {
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  let state = run * 7919 + key.length;
-  const rate = 0.5 + (run % 10) / 10;
-  for (let i = 0; i < n; i++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    const noise = state / 0x7fffffff - 0.5;
-    const t = i / n;
-    x[i] = i;
-    y[i] = key === 'lr' ? 0.1 * (1 - t) : key === 'accuracy' ? 1 - Math.exp(-rate * 5 * t) + noise * 0.05 : Math.exp(-rate * 4 * t) + noise * 0.1;
-  }
-  return { x, y };
+  return { x: Float64Array.from({ length: n }, (_, i) => i), y: trainingCurve(key, run, n) };
 }
 
 window.prepare = (runs, points) => {
@@ -133,7 +123,7 @@ async function drawOnce(browser: Browser, script: string, mode: 'raw' | 'downsam
 
 async function main(): Promise<void> {
   const script = await bundle();
-  const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await launchChromium();
   try {
     const downsampled: number[] = [];
     for (let i = 0; i < repeats; i++) downsampled.push((await drawOnce(browser, script, 'downsampled', points)) ?? capMs);

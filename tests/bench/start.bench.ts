@@ -9,12 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser';
 import { figure, median, repoRoot, summary } from './lib';
 
 const runs = 5;
 const goalSeconds = 1.5;
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const cli = path.join(repoRoot, 'out', 'main', 'cli.cjs');
 
 interface Run {
@@ -116,7 +116,7 @@ function print(label: string, list: readonly Run[]): void {
 }
 
 async function main(): Promise<void> {
-  const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await launchChromium();
   const root = mkdtempSync(path.join(os.tmpdir(), 'orrery-bench-start-'));
   try {
     const fresh: Run[] = [];

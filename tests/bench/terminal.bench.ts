@@ -13,13 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as pty from 'node-pty';
-import { chromium, type Page } from 'playwright-core';
-import { chromiumArgs } from '../../playwright.config';
+import type { Page } from 'playwright-core';
 import { systemClock } from '../../main/core/clock';
 import { anyId, EventBus } from '../../main/core/event-bus';
 import { silentLogger } from '../../main/core/logger';
 import { createChildProcessPtyHost } from '../../main/services/terminals/pty-host-child';
 import { TerminalService } from '../../main/services/terminals/terminal-service';
+import { launchChromium } from './browser';
 import { figure, median, repoRoot, summary } from './lib';
 
 const fileBytes = 50 * 1024 * 1024;
@@ -157,7 +157,7 @@ async function endToEnd(file: string, home: string): Promise<number[]> {
     env: { ...process.env, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: path.join(home, 'projects'), ORRERY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const browser = await chromium.launch({ executablePath: process.env.ORRERY_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs });
+  const browser = await launchChromium();
   try {
     const url = await waitForUrl(server);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
