@@ -1,10 +1,10 @@
 // `orrery env ...` as users run it: the bundled CLI in a child process with a fresh ORRERY_HOME and HOME, the
 // machine's interpreters, a venv created in a project, packages from a local wheel, snapshots, diff and export.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { bundledCli } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { envDiffSchema, envLockSchema, envPackageSchema, envSchema } from '../../app/contract';
@@ -20,9 +20,7 @@ beforeAll(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-cli-env-')));
   project = path.join(base, 'project');
   await mkdir(path.join(base, 'home'));
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-  cli = path.join(repoRoot, 'out', 'main', 'cli.cjs');
-  if (!existsSync(cli)) throw new Error('The build failed, so there is no out/main/cli.cjs; run `npm run build` to see why.');
+  cli = bundledCli();
   env = {
     PATH: process.env.PATH,
     HOME: path.join(base, 'home'),

@@ -1,16 +1,16 @@
 // `orrery notebook run` as users run it (out/main/cli.cjs in a child process) with real ipykernel: parameters
 // injected after the cell tagged `parameters`, outputs written, exit 1 at the first error naming the cell.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { bundledCli } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 let base = '';
 let env: NodeJS.ProcessEnv;
-const cli = path.join(repoRoot, 'out', 'main', 'cli.cjs');
+let cli = '';
 
 function orrery(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { cwd: base, env, encoding: 'utf8', timeout: 120_000 });
@@ -22,8 +22,7 @@ const cell = (source: string, tags: string[] = [], id = Math.random().toString(1
 const notebook = (cells: object[]) => ({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 5 });
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-  if (built.status !== 0 || !existsSync(cli)) throw new Error('no out/main/cli.cjs; run `npm run build`');
+  cli = bundledCli();
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-clinb-')));
   await mkdir(path.join(base, 'home'));
   env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NODE_PATH: path.join(repoRoot, 'node_modules'), ORRERY_HOME: path.join(base, 'home'), ORRERY_ROOTS: base, ORRERY_PROJECTS_DIR: path.join(base, 'projects') };

@@ -2,12 +2,12 @@
 // Exit codes (0 ok, 1 failure with one `orrery: ` line, 2 usage), --help everywhere, --json output that
 // parses as the contract's objects, and `serve` printing its URL, answering, and exiting cleanly on SIGTERM.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { bundledCli } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectInfoSchema, projectSchema } from '../../app/contract';
 import { waitFor } from './web-host-harness';
@@ -16,14 +16,6 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 let cli: string;
 let base: string;
 let env: NodeJS.ProcessEnv;
-
-/** The bundled CLI (the vitest global setup builds out/; this rebuilds when a source changed since). */
-function bundledCli(): string {
-  const built = path.join(repoRoot, 'out', 'main', 'cli.cjs');
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-  if (result.status !== 0 || !existsSync(built)) throw new Error('The build failed, so there is no out/main/cli.cjs to test; run `npm run build` to see why.');
-  return built;
-}
 
 beforeAll(async () => {
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-cli-')));

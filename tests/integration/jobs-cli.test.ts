@@ -1,10 +1,10 @@
 // `orrery run` and `orrery jobs` as users run them: the bundled CLI in a child process. `run` streams the script's
 // output and exits with its exit code; a missing script is a one-line failure; `jobs list --json` lists both.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { bundledCli } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { jobSchema } from '../../app/contract/jobs';
@@ -20,9 +20,7 @@ beforeAll(async () => {
   project = path.join(base, 'project');
   await mkdir(path.join(base, 'home'));
   await mkdir(project);
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-  cli = path.join(repoRoot, 'out', 'main', 'cli.cjs');
-  if (!existsSync(cli)) throw new Error('The build failed, so there is no out/main/cli.cjs; run `npm run build` to see why.');
+  cli = bundledCli();
   env = {
     PATH: process.env.PATH,
     HOME: path.join(base, 'home'),

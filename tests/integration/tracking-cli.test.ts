@@ -1,15 +1,15 @@
 // `orrery runs list|show|export|import-mlflow` as users run them (out/main/cli.cjs in a child process): each
 // command ingests the project's pending spool first, so a script just run from a terminal shows up.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { bundledCli } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRun } from './tracking-harness';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const cli = path.join(repoRoot, 'out', 'main', 'cli.cjs');
+let cli = '';
 let base = '';
 let project = '';
 let env: NodeJS.ProcessEnv;
@@ -19,8 +19,7 @@ function orrery(...args: string[]) {
 }
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'ensure-build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-  if (built.status !== 0 || !existsSync(cli)) throw new Error('no out/main/cli.cjs; run `npm run build`');
+  cli = bundledCli();
   base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-cliruns-')));
   project = path.join(base, 'proj');
   await mkdir(path.join(base, 'home'));
