@@ -1,9 +1,11 @@
 // Heavy output and GPUs: 1 GiB written by a job stays bounded on disk and reaches the bus as a bounded stream of
 // job.log events; GPU jobs get CUDA_VISIBLE_DEVICES and per-GPU metrics from nvidia-smi (a stand-in script
 // printing a recorded A100 answer, since these machines have no GPU).
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseMetricFrames, readFrom } from '../../main/services/tracking/spool-reader';
 import { ended, failure, jobWorld, type JobWorld } from './jobs-harness';
 
 let world: JobWorld | null = null;
@@ -17,17 +19,19 @@ afterEach(async () => {
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'nvidia-smi', 'a100-sxm4-80gb-x4.csv');
 
-/** Keys of the frames of a metrics file (see docs/tracking-spool.md). */
-function frameKeys(bytes: Buffer): string[] {
-  const keys: string[] = [];
-  let at = 8;
-  while (at + 8 <= bytes.length) {
-    const k = bytes.readUInt32LE(at);
-    const n = bytes.readUInt32LE(at + 4);
-    keys.push(bytes.subarray(at + 8, at + 8 + k).toString('utf8'));
-    at += 8 + Math.ceil(k / 8) * 8 + 24 * n;
-  }
-  return keys;
+/** Keys of the frames of a metrics file, read by the tracking service's own parser. */
+async function frameKeys(file: string): Promise<Set<string>> {
+  return new Set(parseMetricFrames(await readFrom(file, 0, Number.MAX_SAFE_INTEGER), 0).frames.map((frame) => frame.key));
+}
+
+/** A folder holding an `nvidia-smi` that prints the recorded A100 fixture; put it first on the job's PATH. */
+async function fakeNvidiaSmi(name: string): Promise<string> {
+  const bin = path.join(os.tmpdir(), `orrery-${name}-${process.pid}`);
+  await mkdir(bin, { recursive: true });
+  scratch.push(bin);
+  await writeFile(path.join(bin, 'nvidia-smi'), `#!/bin/sh\ncat ${JSON.stringify(fixture)}\n`);
+  await chmod(path.join(bin, 'nvidia-smi'), 0o755);
+  return bin;
 }
 
 async function sizeOrZero(file: string): Promise<number> {
@@ -69,11 +73,7 @@ describe('job output and GPUs', () => {
   });
 
   it('gives a GPU job CUDA_VISIBLE_DEVICES and records its GPUs from nvidia-smi', async () => {
-    const bin = path.join((await import('node:os')).tmpdir(), `orrery-fake-smi-${process.pid}`);
-    await mkdir(bin, { recursive: true });
-    scratch.push(bin);
-    await writeFile(path.join(bin, 'nvidia-smi'), `#!/bin/sh\ncat ${JSON.stringify(fixture)}\n`);
-    await chmod(path.join(bin, 'nvidia-smi'), 0o755);
+    const bin = await fakeNvidiaSmi('fake-smi');
     world = await jobWorld({ extraPath: bin });
     const jobs = world.core.services.jobs;
     const script = await world.script('gpu.py', 'import os, time\nprint(os.environ.get("CUDA_VISIBLE_DEVICES"), os.environ.get("CUDA_DEVICE_ORDER"))\ntime.sleep(0.8)\n');
@@ -81,7 +81,7 @@ describe('job output and GPUs', () => {
     const done = await ended(world, job);
     expect(done).toMatchObject({ state: 'succeeded', gpus: [1, 2] });
     expect((await jobs.logs({ id: job.id, stream: 'stdout' })).text).toBe('1,2 PCI_BUS_ID\n');
-    const keys = new Set(frameKeys(await readFile(path.join(world.projectDir, '.orrery', 'tracking', job.runId, `metrics.job-${job.id}.bin`))));
+    const keys = await frameKeys(path.join(world.projectDir, '.orrery', 'tracking', job.runId, `metrics.job-${job.id}.bin`));
     for (const key of ['sys/gpu1/util', 'sys/gpu1/mem_used_mb', 'sys/gpu1/temp_c', 'sys/gpu1/power_w', 'sys/gpu2/power_w', 'sys/rss_mb']) expect(keys).toContain(key);
     expect(keys.has('sys/gpu0/util')).toBe(false);
 
@@ -93,11 +93,7 @@ describe('job output and GPUs', () => {
   });
 
   it('lets a job asking for busy GPUs wait while one on other GPUs starts', async () => {
-    const bin = path.join((await import('node:os')).tmpdir(), `orrery-fake-smi2-${process.pid}`);
-    await mkdir(bin, { recursive: true });
-    scratch.push(bin);
-    await writeFile(path.join(bin, 'nvidia-smi'), `#!/bin/sh\ncat ${JSON.stringify(fixture)}\n`);
-    await chmod(path.join(bin, 'nvidia-smi'), 0o755);
+    const bin = await fakeNvidiaSmi('fake-smi2');
     world = await jobWorld({ extraPath: bin });
     const jobs = world.core.services.jobs;
     jobs.setConcurrency(3);

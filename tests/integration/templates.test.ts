@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetricFrames, readFrom } from '../../main/services/tracking/spool-reader';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -19,17 +20,11 @@ beforeAll(async () => {
 });
 afterAll(() => rm(project, { recursive: true, force: true }));
 
-/** Keys of the metric frames in one writer file (docs/tracking-spool.md). */
-function frameKeys(bytes: Buffer): Set<string> {
-  expect(bytes.subarray(0, 8).toString('latin1')).toBe('ORRMET1\n');
-  const keys = new Set<string>();
-  for (let at = 8; at + 8 <= bytes.length; ) {
-    const keyLength = bytes.readUInt32LE(at);
-    const count = bytes.readUInt32LE(at + 4);
-    keys.add(bytes.subarray(at + 8, at + 8 + keyLength).toString('utf8'));
-    at += 8 + Math.ceil(keyLength / 8) * 8 + 24 * count;
-  }
-  return keys;
+/** Keys of the metric frames in one writer file, read by the tracking service's own parser. */
+async function frameKeys(file: string): Promise<Set<string>> {
+  const parsed = parseMetricFrames(await readFrom(file, 0, Number.MAX_SAFE_INTEGER), 0);
+  expect(parsed.error).toBeUndefined();
+  return new Set(parsed.frames.map((frame) => frame.key));
 }
 
 async function runTemplate(id: string, args: string[]): Promise<{ stdout: string; runJson: Record<string, unknown>; keys: Set<string>; events: Array<Record<string, unknown>> }> {
@@ -45,7 +40,7 @@ async function runTemplate(id: string, args: string[]): Promise<{ stdout: string
   const keys = new Set<string>();
   const events: Array<Record<string, unknown>> = [];
   for (const file of files) {
-    if (file.startsWith('metrics.')) for (const key of frameKeys(await readFile(path.join(folder, file)))) keys.add(key);
+    if (file.startsWith('metrics.')) for (const key of await frameKeys(path.join(folder, file))) keys.add(key);
     if (file.startsWith('events.')) {
       for (const line of (await readFile(path.join(folder, file), 'utf8')).split('\n').filter(Boolean)) events.push(JSON.parse(line) as Record<string, unknown>);
     }
