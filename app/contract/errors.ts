@@ -25,6 +25,10 @@ export const errorCodes = [
   'process_failed',
   /** A Jupyter kernel died or stopped answering its heartbeat. */
   'kernel_dead',
+  /** A provider kept answering 429 after Orrery's retries (which honour Retry-After). */
+  'rate_limited',
+  /** A provider answered an error of its own (5xx, a malformed stream, a refusal); the message carries its words. */
+  'provider_error',
   'internal',
 ] as const;
 

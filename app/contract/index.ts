@@ -5,6 +5,7 @@ import { envCalls, envEvents } from './envs';
 import { jobCalls, jobEvents } from './jobs';
 import { notebookCalls, notebookEvents } from './notebook';
 import { projectCalls, projectEvents } from './project';
+import { promptCalls, promptEvents } from './prompts';
 import { runCalls, runEvents } from './runs';
 import { systemCalls, systemEvents } from './system';
 import { templateCalls } from './templates';
@@ -21,6 +22,7 @@ export * from './notebook';
 export * from './runs';
 export * from './jobs';
 export * from './templates';
+export * from './prompts';
 export * from './wire';
 export * from './bridge';
 
@@ -35,6 +37,7 @@ export const calls = {
   ...runCalls,
   ...jobCalls,
   ...templateCalls,
+  ...promptCalls,
 } as const satisfies Record<string, CallSpec>;
 
 /** Every event of the contract, by name (`domain.noun`). */
@@ -47,6 +50,7 @@ export const events = {
   ...notebookEvents,
   ...runEvents,
   ...jobEvents,
+  ...promptEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;

@@ -5,6 +5,7 @@ import { JobService } from '../services/jobs/job-service';
 import type { JobRunnerOptions } from '../services/jobs/job-runner';
 import { KernelService } from '../services/kernels/kernel-service';
 import { NotebookService } from '../services/notebooks/notebook-service';
+import { PromptService } from '../services/prompts/prompt-service';
 import { ProjectService } from '../services/projects/project-service';
 import { SystemService } from '../services/system/system-service';
 import { createInProcessPtyHost, type PtyHostFactory } from '../services/terminals/pty-host';
@@ -125,7 +126,19 @@ export function createCore(options: CoreOptions): Core {
     ...(options.jobOptions ? { options: options.jobOptions } : {}),
   });
   const templates = new TemplateService({ logger: logger.child('templates'), projects, resourcesDir });
-  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates };
+  const prompts = new PromptService({
+    bus,
+    logger: logger.child('prompts'),
+    clock,
+    projects,
+    user,
+    tasks,
+    platform: options.platform ?? headlessPlatform,
+    userHome,
+    allowedRoots,
+    env,
+  });
+  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 
   return {
@@ -143,6 +156,7 @@ export function createCore(options: CoreOptions): Core {
       await terminals.dispose();
       notebooks.dispose();
       templates.dispose();
+      prompts.dispose();
       await jobs.dispose();
       tracking.dispose();
       await envs.dispose();

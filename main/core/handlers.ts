@@ -3,7 +3,7 @@ import type { Services } from './services';
 
 /** Binds every contract call to its service; the compiler refuses a missing call. */
 export function createHandlers(services: Services): Handlers {
-  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates } = services;
+  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts } = services;
   return {
     'app.info': () => app.info(),
     'app.pickFolder': (input) => app.pickFolder(input?.title),
@@ -73,5 +73,33 @@ export function createHandlers(services: Services): Handlers {
     'job.logs': (input) => jobs.logs(input),
     'job.concurrency': () => jobs.concurrency(),
     'job.setConcurrency': (input) => jobs.setConcurrency(input.limit),
+    'prompt.providers': () => prompts.providers(),
+    'prompt.saveProvider': (input) => prompts.saveProvider(input),
+    'prompt.removeProvider': (input) => prompts.removeProvider(input.id),
+    'prompt.removeKey': (input) => prompts.removeKey(input.id),
+    'prompt.testProvider': (input) => prompts.testProvider(input.id),
+    'prompt.models': (input) => prompts.models(input.providerId),
+    'prompt.discover': () => prompts.discover(),
+    'prompt.list': (input) => prompts.list(input?.query),
+    'prompt.get': (input) => prompts.get(input),
+    'prompt.versions': (input) => prompts.versions(input.id),
+    'prompt.save': (input) => prompts.save(input),
+    'prompt.diff': (input) => prompts.diff(input),
+    'prompt.restore': (input) => prompts.restore(input),
+    'prompt.label': (input) => prompts.label(input),
+    'prompt.delete': (input) => prompts.delete(input.id),
+    'prompt.run': (input) => prompts.run(input),
+    'prompt.history': (input) => prompts.history(input),
+    'prompt.call': (input) => prompts.call(input.id),
+    'prompt.prices': () => prompts.prices(),
+    'prompt.setPrice': (input) => prompts.setPrice(input),
+    'prompt.usage': (input) => prompts.usage(input),
+    'prompt.suiteFiles': () => prompts.suiteFiles(),
+    'prompt.saveSuiteFile': (input) => prompts.saveSuiteFile(input),
+    'prompt.suiteEstimate': (input) => prompts.suiteEstimate(input),
+    'prompt.suiteRun': (input) => prompts.suiteRun(input),
+    'prompt.suiteRuns': (input) => prompts.suiteRuns(input?.suiteName),
+    'prompt.suiteResult': (input) => prompts.suiteResult(input.id),
+    'prompt.suiteCompare': (input) => prompts.suiteCompare(input),
   };
 }

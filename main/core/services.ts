@@ -3,6 +3,7 @@ import type { EnvService } from '../services/envs/env-service';
 import type { JobService } from '../services/jobs/job-service';
 import type { KernelService } from '../services/kernels/kernel-service';
 import type { NotebookService } from '../services/notebooks/notebook-service';
+import type { PromptService } from '../services/prompts/prompt-service';
 import type { ProjectService } from '../services/projects/project-service';
 import type { SystemService } from '../services/system/system-service';
 import type { TerminalService } from '../services/terminals/terminal-service';
@@ -25,4 +26,5 @@ export interface Services {
   readonly tracking: TrackingService;
   readonly jobs: JobService;
   readonly templates: TemplateService;
+  readonly prompts: PromptService;
 }

@@ -9,7 +9,7 @@ import { guardWebContents } from '../windows/guards';
 import { createMainWindow, type SecuredSession } from '../windows/main-window';
 import { appPageUrl, createSenderCheck } from '../windows/security';
 import { windowStateFileName } from '../windows/window-state';
-import { createElectronPlatform, resolveElectronUserHome, type FolderDialog } from './electron-platform';
+import { createElectronPlatform, resolveElectronUserHome, type FolderDialog, type KeychainStorage } from './electron-platform';
 import { createUtilityPtyHost, type UtilityForker } from './utility-pty-host';
 
 /** The window the app keeps (tests hand in a fake cast to it). */
@@ -28,6 +28,8 @@ export interface ElectronModules {
   readonly session: { readonly defaultSession: SecuredSession };
   readonly screen: Pick<Electron.Screen, 'getAllDisplays'>;
   readonly utilityProcess: UtilityForker;
+  /** The OS keychain for provider keys (absent: keys go to the user-only key file). */
+  readonly safeStorage?: KeychainStorage;
 }
 
 /** What the Electron face needs besides Electron. */
@@ -216,7 +218,11 @@ export async function runElectronApp(options: ElectronAppOptions): Promise<Elect
     userHome,
     logger,
     version: app.getVersion(),
-    platform: createElectronPlatform({ dialog: electron.dialog, parentWindow: () => windows.current() }),
+    platform: createElectronPlatform({
+      dialog: electron.dialog,
+      parentWindow: () => windows.current(),
+      ...(electron.safeStorage ? { safeStorage: electron.safeStorage } : {}),
+    }),
     ptyHost: createUtilityPtyHost({ utilityProcess: electron.utilityProcess, workerPath: layout.workerPath }),
   });
   const unbindIpc = bindContractToIpc({

@@ -11,6 +11,7 @@ import { registerEnvCommands } from './commands/env';
 import { CommandExit, registerJobCommands } from './commands/jobs';
 import { registerNotebookCommands } from './commands/notebook';
 import { registerProjectCommands } from './commands/project';
+import { registerPromptCommands } from './commands/prompt';
 import { registerRunsCommands } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 
@@ -59,6 +60,7 @@ export function createProgram(ctx: CliContext): Command {
   registerNotebookCommands(program, ctx);
   registerRunsCommands(program, ctx);
   registerJobCommands(program, ctx);
+  registerPromptCommands(program, ctx);
   return program;
 }
 

@@ -160,9 +160,116 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_by_state ON jobs (state, created_at);
 `;
 
+/**
+ * Schema 4: the prompt studio. Versions are immutable (a save is an insert); a label points at one version; every
+ * model call is kept in `llm_calls` (searchable through `llm_calls_fts`, whose rowid is the call's rowid); a suite
+ * run keeps its rows and columns as JSON and one `suite_cells` row per cell. Calls keep their prompt id after the
+ * prompt is deleted (history is not rewritten), so there is no foreign key from calls to prompts.
+ */
+export const projectSchemaV4 = `
+CREATE TABLE prompts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE prompt_versions (
+  prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  messages TEXT NOT NULL,
+  params TEXT NOT NULL,
+  note TEXT,
+  hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (prompt_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE prompt_labels (
+  prompt_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (prompt_id, label),
+  FOREIGN KEY (prompt_id, version) REFERENCES prompt_versions (prompt_id, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE llm_calls (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  run_id TEXT NOT NULL,
+  suite_run_id TEXT,
+  prompt_id TEXT,
+  prompt_version INTEGER,
+  provider_id TEXT NOT NULL,
+  provider_name TEXT NOT NULL,
+  provider_kind TEXT NOT NULL,
+  model TEXT NOT NULL,
+  messages TEXT NOT NULL,
+  variables TEXT NOT NULL,
+  params TEXT NOT NULL,
+  output TEXT NOT NULL,
+  tool_calls TEXT,
+  finish_reason TEXT,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'cancelled', 'partial')),
+  error TEXT,
+  warnings TEXT NOT NULL DEFAULT '[]',
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  usage_estimated INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL,
+  first_token_ms REAL,
+  latency_ms REAL NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  started_at INTEGER NOT NULL
+);
+CREATE INDEX llm_calls_by_time ON llm_calls (started_at);
+CREATE INDEX llm_calls_by_prompt ON llm_calls (prompt_id, started_at);
+CREATE INDEX llm_calls_by_suite ON llm_calls (suite_run_id);
+CREATE INDEX llm_calls_by_run ON llm_calls (run_id);
+-- Covers the usage totals (prompt.usage): the grouping and summed columns sit after the long messages and output in
+-- each row, so without it a total reads every call whole.
+CREATE INDEX llm_calls_usage ON llm_calls (started_at, prompt_id, suite_run_id, provider_id, model, provider_name, input_tokens, output_tokens, usage_estimated, cost_usd);
+CREATE VIRTUAL TABLE llm_calls_fts USING fts5 (body, tokenize = 'trigram');
+
+CREATE TABLE suite_runs (
+  id TEXT PRIMARY KEY,
+  suite_name TEXT NOT NULL,
+  path TEXT,
+  hash TEXT NOT NULL,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+  cases INTEGER NOT NULL,
+  passed INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  estimated_cost_usd REAL,
+  rows TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE INDEX suite_runs_by_name ON suite_runs (suite_name, started_at);
+
+CREATE TABLE suite_cells (
+  suite_run_id TEXT NOT NULL REFERENCES suite_runs (id) ON DELETE CASCADE,
+  row INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  call_id TEXT,
+  output TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pass INTEGER NOT NULL,
+  assertions TEXT NOT NULL,
+  latency_ms REAL,
+  cost_usd REAL,
+  error TEXT,
+  PRIMARY KEY (suite_run_id, row, col)
+) WITHOUT ROWID;
+`;
+
 /** Numbered migrations of the project store; append, never edit a released one. */
 export const projectMigrations: readonly Migration[] = [
   { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
   { version: 2, name: 'env locks and the default env', up: (db) => db.exec(projectSchemaV2) },
   { version: 3, name: 'tracking and jobs', up: (db) => db.exec(projectSchemaV3) },
+  { version: 4, name: 'prompt studio', up: (db) => db.exec(projectSchemaV4) },
 ];

@@ -42,6 +42,23 @@ export const userMigrations: readonly Migration[] = [
         CREATE TABLE env_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `),
   },
+  {
+    version: 3,
+    name: 'LLM providers, their encrypted keys and the price table',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE providers (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, base_url TEXT NOT NULL, key_env TEXT,
+          models TEXT NOT NULL DEFAULT '[]', timeout_ms INTEGER NOT NULL, created_at INTEGER NOT NULL
+        );
+        CREATE TABLE provider_keys (
+          provider_id TEXT PRIMARY KEY REFERENCES providers (id) ON DELETE CASCADE,
+          scheme TEXT NOT NULL CHECK (scheme IN ('safe-storage', 'key-file')),
+          cipher BLOB NOT NULL
+        );
+        CREATE TABLE model_prices (model TEXT PRIMARY KEY, input_per_mtok REAL NOT NULL, output_per_mtok REAL NOT NULL);
+      `),
+  },
 ];
 
 /** One cached environment (the Env as JSON); `pinned` ones (registered, created) stay when their folder is gone. */
@@ -150,6 +167,11 @@ export class UserStore {
     return this.open()
       .prepare('SELECT path, name, opened_at AS openedAt FROM recent_projects ORDER BY opened_at DESC, rowid DESC LIMIT ?')
       .all(recentLimit) as RecentEntry[];
+  }
+
+  /** The user database, for services that keep user-level tables of their own (providers, keys, prices). */
+  database(): Db {
+    return this.open();
   }
 
   private open(): Db {

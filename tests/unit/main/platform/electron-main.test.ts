@@ -19,6 +19,8 @@ vi.mock('electron', async () => {
     session: { defaultSession: new fakes.FakeSession() },
     screen: fakes.fakeScreen([]),
     utilityProcess: new fakes.FakeUtilityProcessModule(),
+    // Like Linux without a keyring: provider keys go to the key file.
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
   };
 });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BaseWindow } from 'electron';
 import { describe, expect, it } from 'vitest';
-import { createElectronPlatform, resolveElectronUserHome, type FolderDialog } from '../../../../main/platform/electron-platform';
+import { createElectronPlatform, resolveElectronUserHome, type FolderDialog, type KeychainStorage } from '../../../../main/platform/electron-platform';
 import { FakeApp, fakeDialog } from './fake-electron';
 
 describe('createElectronPlatform', () => {
@@ -26,6 +26,40 @@ describe('createElectronPlatform', () => {
       const platform = createElectronPlatform({ dialog: fakeDialog(result) as unknown as FolderDialog, parentWindow: () => null });
       expect(await platform.pickFolder('x')).toBeNull();
     }
+  });
+});
+
+/** Electron's safeStorage stand-in (no Electron binary can run here): reports a backend, reverses the bytes. */
+function fakeKeychain(available: boolean, backend: ReturnType<KeychainStorage['getSelectedStorageBackend']>): KeychainStorage {
+  return {
+    isEncryptionAvailable: () => available,
+    getSelectedStorageBackend: () => backend,
+    encryptString: (plain) => Buffer.from(plain, 'utf8').reverse(),
+    decryptString: (cipher) => Buffer.from(cipher).reverse().toString('utf8'),
+  };
+}
+
+describe('createElectronPlatform safeStorage', () => {
+  const dialog = fakeDialog({ canceled: true, filePaths: [] }) as unknown as FolderDialog;
+
+  it('is absent when the shell hands none in', () => {
+    expect(createElectronPlatform({ dialog, parentWindow: () => null }).safeStorage).toBeUndefined();
+  });
+
+  it('hands encryption to Electron’s safeStorage', () => {
+    const platform = createElectronPlatform({ dialog, parentWindow: () => null, safeStorage: fakeKeychain(true, 'gnome_libsecret'), os: 'linux' });
+    const storage = platform.safeStorage!;
+    expect(storage.isEncryptionAvailable()).toBe(true);
+    const cipher = storage.encryptString('sk-abc');
+    expect(cipher.toString()).toBe('cba-ks');
+    expect(storage.decryptString(cipher)).toBe('sk-abc');
+  });
+
+  it('reports no encryption on Linux when Electron fell back to its hard-coded basic_text password, or has none', () => {
+    expect(createElectronPlatform({ dialog, parentWindow: () => null, safeStorage: fakeKeychain(true, 'basic_text'), os: 'linux' }).safeStorage!.isEncryptionAvailable()).toBe(false);
+    expect(createElectronPlatform({ dialog, parentWindow: () => null, safeStorage: fakeKeychain(false, 'kwallet5'), os: 'linux' }).safeStorage!.isEncryptionAvailable()).toBe(false);
+    // The backend is a Linux notion: elsewhere only availability counts.
+    expect(createElectronPlatform({ dialog, parentWindow: () => null, safeStorage: fakeKeychain(true, 'unknown'), os: 'darwin' }).safeStorage!.isEncryptionAvailable()).toBe(true);
   });
 });
 
