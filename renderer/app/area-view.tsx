@@ -4,6 +4,7 @@ import { JobsArea } from '../features/jobs/jobs-area';
 import { NotebooksArea } from '../features/notebooks/notebooks-area';
 import { ProjectsArea } from '../features/projects/projects-area';
 import { PlaceholderArea } from '../features/placeholder/placeholder-area';
+import { PromptsArea } from '../features/prompts/prompts-area';
 import { TerminalArea } from '../features/terminal/terminal-area';
 import { areas, type AreaId } from './areas';
 
@@ -22,6 +23,8 @@ export function AreaView({ area }: { area: AreaId }) {
       return <JobsArea />;
     case 'experiments':
       return <ExperimentsArea />;
+    case 'prompts':
+      return <PromptsArea />;
     default:
       return <PlaceholderArea area={areas[area]} />;
   }

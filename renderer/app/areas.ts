@@ -37,7 +37,7 @@ export const areas: Readonly<Record<AreaId, AreaMeta>> = {
     summary: 'Runs, metrics and live dashboards',
     arrivesWith: null,
   },
-  prompts: { id: 'prompts', title: 'Prompts', summary: 'Prompt studio: versioned prompts and test suites', arrivesWith: 'the prompt studio milestone' },
+  prompts: { id: 'prompts', title: 'Prompts', summary: 'Prompt studio: providers, versioned prompts, side-by-side runs, history, test suites', arrivesWith: null },
   models: { id: 'models', title: 'Models', summary: 'ONNX models: inspect, export, package, serve', arrivesWith: 'the models milestone' },
   sandbox: { id: 'sandbox', title: 'Sandbox', summary: 'Docker sandboxes with limits', arrivesWith: 'the Docker sandboxes milestone' },
 };

@@ -1,5 +1,6 @@
 import type { NotebookCommand } from '../store/notebooks-slice';
-import type { AppStore } from '../store/store';
+import type { PromptPanel } from '../store/prompts-slice';
+import type { AppState, AppStore } from '../store/store';
 import { areaIds, areas } from './areas';
 import { matchesChord, parseChord, type KeyEventLike } from './keybindings';
 
@@ -155,6 +156,27 @@ function experimentCommands(store: AppStore): Command[] {
   ];
 }
 
+function promptCommands(store: AppStore): Command[] {
+  const panel = (id: PromptPanel) => () => {
+    store.getState().openArea('prompts');
+    store.getState().setPromptPanel(id);
+  };
+  const onPrompt = (action: (state: AppState) => unknown) => () => {
+    panel('prompts')();
+    return action(store.getState()) as void | Promise<unknown>;
+  };
+  return [
+    { id: 'prompts.new', title: 'New Prompt', category: 'Prompts', run: onPrompt((s) => s.newPrompt()) },
+    { id: 'prompts.run', title: 'Run Prompt', category: 'Prompts', detail: 'Ctrl+Enter in the prompt editor', run: onPrompt((s) => s.runPrompt()) },
+    { id: 'prompts.cancel', title: 'Cancel Prompt Run', category: 'Prompts', run: onPrompt((s) => s.cancelRun()) },
+    { id: 'prompts.save', title: 'Save Prompt Version', category: 'Prompts', run: onPrompt((s) => s.savePrompt()) },
+    { id: 'prompts.history', title: 'Show Prompt History', category: 'Prompts', run: panel('history') },
+    { id: 'prompts.suites', title: 'Show Prompt Suites', category: 'Prompts', run: panel('suites') },
+    { id: 'prompts.providers', title: 'Show LLM Providers', category: 'Prompts', run: panel('providers') },
+    { id: 'prompts.usage', title: 'Show Token Usage and Prices', category: 'Prompts', run: panel('usage') },
+  ];
+}
+
 /** Every command, from the store's state now (one per recent project, Close only with a project open). */
 export function buildCommands(host: CommandHost): Command[] {
   const { store } = host;
@@ -167,6 +189,7 @@ export function buildCommands(host: CommandHost): Command[] {
     ...notebookCommands(store),
     ...experimentCommands(store),
     ...jobCommands(store),
+    ...promptCommands(store),
     ...layoutCommands(store),
     ...preferenceCommands(store, host),
   ];

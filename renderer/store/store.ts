@@ -6,11 +6,13 @@ import { createExperimentsSlice, type ExperimentsSlice } from './experiments-sli
 import { createJobsSlice, type JobsSlice } from './jobs-slice';
 import { createNotebooksSlice, type NotebooksSlice } from './notebooks-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
+import { createPromptSuitesSlice, type PromptSuitesSlice } from './prompt-suites-slice';
+import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
 import { createSystemSlice, type SystemSlice } from './system-slice';
 import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
 
 /** The one renderer store: every feature slice side by side. */
-export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice;
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice & PromptsSlice & PromptSuitesSlice;
 
 /** The store's API (getState, setState, subscribe). */
 export type AppStore = StoreApi<AppState>;
@@ -26,6 +28,8 @@ export function createAppStore(client: OrreryClient): AppStore {
     ...createNotebooksSlice(client)(...a),
     ...createExperimentsSlice(client)(...a),
     ...createJobsSlice(client)(...a),
+    ...createPromptsSlice(client)(...a),
+    ...createPromptSuitesSlice(client)(...a),
   }));
 }
 
@@ -48,6 +52,7 @@ export function connectStore(store: AppStore, client: OrreryClient): () => void 
     client.on('env.discovered', '', () => store.getState().applyEnvsDiscovered()),
     client.on('env.defaultChanged', '', (payload) => store.getState().applyDefaultEnv(payload.env)),
     client.on('job.changed', '*', (payload) => store.getState().applyJobChanged(payload.job)),
+    client.on('prompt.changed', '', (payload) => store.getState().applyPromptChanged(payload)),
     // Another project has another default env.
     store.subscribe((state, before) => {
       if (state.current?.path !== before.current?.path) void state.loadDefaultEnv();

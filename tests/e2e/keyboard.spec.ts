@@ -62,8 +62,11 @@ test.describe('keyboard-first workbench', () => {
     await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);
     await page.keyboard.press('Alt+7');
     await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
-    await expect(page.locator('#panel-prompts').getByTestId('placeholder-note')).toHaveText('Prompts arrive with the prompt studio milestone — not built yet.');
-    await screenshot(page, testInfo, 'prompts-placeholder');
+    await expect(page.locator('#panel-prompts').getByRole('region', { name: 'Prompts area' })).toBeVisible();
+    await page.keyboard.press('Alt+8');
+    await expect(page.locator('#panel-models').getByTestId('placeholder-note')).toHaveText('Models arrive with the models milestone — not built yet.');
+    await screenshot(page, testInfo, 'models-placeholder');
+    await page.keyboard.press('Alt+W');
 
     // The activity bar is reachable and usable by keyboard alone.
     const sandbox = page.getByRole('button', { name: 'Sandbox' });

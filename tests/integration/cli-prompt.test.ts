@@ -188,4 +188,43 @@ describe('orrery prompt', () => {
     const json = suiteCompareSchema.parse(JSON.parse((await orrery(['prompt', 'compare', '--json', failing.id, passing.id])).stdout));
     expect(json).toMatchObject({ fixed: 1, broken: 0 });
   });
+
+  it('adds, lists, tests and removes providers without a key ever on the command line or in the output', async () => {
+    const added = await orrery(['prompt', 'provider', 'add', 'scripted', '--kind', 'openai', '--base-url', `${server.url}/v1`, '--store-key-from', 'SCRIPT_KEY'].map(String)).catch(() => null);
+    expect(added?.code).toBe(2); // SCRIPT_KEY is not set in this environment
+    expect(added?.stderr).toContain('--store-key-from SCRIPT_KEY: that environment variable is not set');
+    const withKey = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'prompt', 'provider', 'add', 'scripted', '--kind', 'openai', '--base-url', `${server.url}/v1`, '--store-key-from', 'SCRIPT_KEY'], {
+        cwd: project,
+        env: { ...env, SCRIPT_KEY: key },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(withKey.code).toBe(0);
+    expect(withKey.stdout).toContain('key: stored encrypted');
+    expect(withKey.stdout + withKey.stderr).not.toContain(key);
+
+    const listed = await orrery(['prompt', 'provider', 'list']);
+    expect(listed.stdout).toMatch(/^scripted +openai/m);
+    expect(listed.stdout).not.toContain(key);
+    const tested = await orrery(['prompt', 'provider', 'test', 'SCRIPTED']);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(/^scripted: ok in \d+ ms, \d+ models: .*echo/);
+
+    const keyless = await orrery(['prompt', 'provider', 'remove', 'scripted', '--key-only']);
+    expect(keyless.stdout).toContain('no key');
+    const refused = await orrery(['prompt', 'provider', 'test', 'scripted']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('refused the API key (HTTP 401)');
+    expect((await orrery(['prompt', 'provider', 'remove', 'scripted'])).stdout).toBe('Removed scripted.\n');
+    const unknown = await orrery(['prompt', 'provider', 'test', 'scripted']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no provider scripted (configured: local, slow)');
+  });
 });

@@ -7,6 +7,7 @@ import type { Core } from '../../core/core';
 import { absoluteDir, cliCall, printJson, projectDirFor, usageError, usageExitCode, withCore, type CliContext } from '../cli-context';
 import { CommandExit } from './jobs';
 import { formatTime } from './format';
+import { registerProviderCommands } from './prompt-providers';
 
 /** Codes of a suite that cannot be read or resolved: the command line named something wrong (exit 2). */
 const usageCodes = new Set(['invalid_input', 'not_found', 'path_outside_root', 'too_large']);
@@ -170,7 +171,8 @@ async function runSuite(ctx: CliContext, core: Core, path: string, options: { co
 
 /** `orrery prompt test|runs|compare`: prompt suites from the command line (CI: exit 1 when an assertion fails). */
 export function registerPromptCommands(program: Command, ctx: CliContext): void {
-  const prompt = program.command('prompt').description('The prompt studio: test suites of prompts and models (providers come from the user settings)');
+  const prompt = program.command('prompt').description('The prompt studio: test suites of prompts and models, and the providers they call');
+  registerProviderCommands(prompt, ctx);
 
   prompt
     .command('test')
