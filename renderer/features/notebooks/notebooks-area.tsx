@@ -48,6 +48,36 @@ function connectKernelProviders(store: AppStore): void {
   );
 }
 
+/** Calm before the editor bundle is evaluated: the area has been shown this long without a click. */
+const editorPreloadDelayMs = 800;
+
+/** Preloads Monaco after a quiet moment with no notebook opening; answers the cancel. */
+function preloadEditorWhenQuiet(store: AppStore): () => void {
+  let stopped = false;
+  let unsubscribe: (() => void) | null = null;
+  const idle = (fn: () => void) => (window.requestIdleCallback ? window.requestIdleCallback(fn, { timeout: 2000 }) : window.setTimeout(fn, 50));
+  const attempt = () => {
+    if (stopped) return;
+    if (store.getState().openingNotebooks.length === 0) {
+      idle(() => !stopped && connectKernelProviders(store));
+      return;
+    }
+    // Wait for the open to finish, then for a frame to be drawn with its cells, then for idle time.
+    unsubscribe = store.subscribe((state) => {
+      if (state.openingNotebooks.length > 0) return;
+      unsubscribe?.();
+      unsubscribe = null;
+      requestAnimationFrame(() => window.setTimeout(attempt, 0));
+    });
+  };
+  const timer = window.setTimeout(attempt, editorPreloadDelayMs);
+  return () => {
+    stopped = true;
+    window.clearTimeout(timer);
+    unsubscribe?.();
+  };
+}
+
 function NewNotebookForm({ projectPath, files, onDone }: { projectPath: string; files: readonly NotebookFile[]; onDone: () => void }) {
   const createNotebook = useAppStore((s) => s.createNotebook);
   const defaultEnv = useAppStore((s) => s.defaultEnv);
@@ -136,12 +166,10 @@ export function NotebooksArea() {
     if (lastProject.current !== projectPath) void store.getState().closeAllNotebooks();
     lastProject.current = projectPath;
   }, [projectPath, store]);
-  // Monaco (a few MB) loads while the user looks at the list, not on the main thread when a notebook opens.
-  useEffect(() => {
-    if (!projectPath) return;
-    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
-    idle(() => connectKernelProviders(store));
-  }, [projectPath, store]);
+  // Monaco (a few MB, ~200 ms of module evaluation on the main thread) loads while the user looks at the list —
+  // but never in the middle of opening a notebook: a click soon after the area shows opens first, and Monaco
+  // follows once the notebook's first cells are drawn (a click into a cell before then loads it on demand).
+  useEffect(() => (projectPath ? preloadEditorWhenQuiet(store) : undefined), [projectPath, store]);
 
   if (!projectPath) return <div className="notebooks-area is-empty">Open a project to work with its notebooks.</div>;
   return (
