@@ -266,10 +266,77 @@ CREATE TABLE suite_cells (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Schema 5: the model registry. A version's file is a blob of the artifact store; a version made from a run keeps
+ * the run (a run cannot be deleted while a version depends on it: ON DELETE RESTRICT, checked first by the
+ * tracking service with a clear message); exports and benchmarks hang off a version.
+ */
+export const projectSchemaV5 = `
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE model_versions (
+  id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  format TEXT NOT NULL,
+  sha256 TEXT NOT NULL REFERENCES artifacts (sha256),
+  file_name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('run-artifact', 'file')),
+  run_id TEXT REFERENCES runs (id) ON DELETE RESTRICT,
+  stage TEXT NOT NULL DEFAULT 'none' CHECK (stage IN ('none', 'staging', 'production', 'archived')),
+  notes TEXT,
+  lineage TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  UNIQUE (model_id, version)
+);
+CREATE INDEX model_versions_by_run ON model_versions (run_id);
+
+CREATE TABLE model_aliases (
+  model_id TEXT NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+  alias TEXT NOT NULL,
+  version_id TEXT NOT NULL REFERENCES model_versions (id) ON DELETE CASCADE,
+  PRIMARY KEY (model_id, alias)
+) WITHOUT ROWID;
+
+CREATE TABLE model_exports (
+  id TEXT PRIMARY KEY,
+  version_id TEXT NOT NULL REFERENCES model_versions (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('onnx', 'onnx-int8')),
+  sha256 TEXT NOT NULL REFERENCES artifacts (sha256),
+  size INTEGER NOT NULL,
+  opset INTEGER,
+  parity TEXT,
+  quantization TEXT,
+  from_export_id TEXT REFERENCES model_exports (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX model_exports_by_version ON model_exports (version_id, created_at);
+
+CREATE TABLE model_benchmarks (
+  id TEXT PRIMARY KEY,
+  version_id TEXT REFERENCES model_versions (id) ON DELETE CASCADE,
+  sha256 TEXT NOT NULL,
+  label TEXT NOT NULL,
+  warmup INTEGER NOT NULL,
+  iterations INTEGER NOT NULL,
+  rows TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX model_benchmarks_by_version ON model_benchmarks (version_id, created_at);
+`;
+
 /** Numbered migrations of the project store; append, never edit a released one. */
 export const projectMigrations: readonly Migration[] = [
   { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
   { version: 2, name: 'env locks and the default env', up: (db) => db.exec(projectSchemaV2) },
   { version: 3, name: 'tracking and jobs', up: (db) => db.exec(projectSchemaV3) },
   { version: 4, name: 'prompt studio', up: (db) => db.exec(projectSchemaV4) },
+  { version: 5, name: 'model registry', up: (db) => db.exec(projectSchemaV5) },
 ];
