@@ -25,6 +25,7 @@ await Promise.all([
       'electron-main': 'main/electron-main.ts',
       cli: 'main/server/cli.ts',
       'pty-host': 'main/workers/pty-host.ts',
+      'inference-worker': 'main/services/models/inference-worker.ts',
     },
     ...nodeBundleOptions,
     outdir: path.join(out, 'main'),

@@ -22,6 +22,7 @@ export const systemPackages = [
   { name: 'python3-torch', file: '/usr/lib/python3/dist-packages/torch/__init__.py', why: 'the PyTorch job template and the SDK tests with tensors' },
   { name: 'python3-sklearn', file: '/usr/lib/python3/dist-packages/sklearn/__init__.py', why: 'the scikit-learn job template' },
   { name: 'python3-xgboost', file: '/usr/lib/python3/dist-packages/xgboost/__init__.py', why: 'the XGBoost job template' },
+  { name: 'python3-onnx', file: '/usr/lib/python3/dist-packages/onnx/__init__.py', why: 'metadata written into exported ONNX files, and the export tests reading them' },
 ];
 
 function run(command, args, env = {}) {

@@ -3,6 +3,7 @@ import { appCalls, appEvents } from './app';
 import type { CallSpec, EventSpec } from './define';
 import { envCalls, envEvents } from './envs';
 import { jobCalls, jobEvents } from './jobs';
+import { modelCalls } from './models';
 import { notebookCalls, notebookEvents } from './notebook';
 import { projectCalls, projectEvents } from './project';
 import { promptCalls, promptEvents } from './prompts';
@@ -23,6 +24,7 @@ export * from './runs';
 export * from './jobs';
 export * from './templates';
 export * from './prompts';
+export * from './models';
 export * from './wire';
 export * from './bridge';
 
@@ -38,6 +40,7 @@ export const calls = {
   ...jobCalls,
   ...templateCalls,
   ...promptCalls,
+  ...modelCalls,
 } as const satisfies Record<string, CallSpec>;
 
 /** Every event of the contract, by name (`domain.noun`). */

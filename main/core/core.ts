@@ -4,6 +4,7 @@ import { EnvService } from '../services/envs/env-service';
 import { JobService } from '../services/jobs/job-service';
 import type { JobRunnerOptions } from '../services/jobs/job-runner';
 import { KernelService } from '../services/kernels/kernel-service';
+import { ModelService } from '../services/models/model-service';
 import { NotebookService } from '../services/notebooks/notebook-service';
 import { PromptService } from '../services/prompts/prompt-service';
 import { ProjectService } from '../services/projects/project-service';
@@ -138,7 +139,8 @@ export function createCore(options: CoreOptions): Core {
     allowedRoots,
     env,
   });
-  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts };
+  const models = new ModelService({ logger: logger.child('models'), clock, projects, envs, tasks, allowedRoots, env, resourcesDir });
+  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 
   return {
@@ -157,6 +159,7 @@ export function createCore(options: CoreOptions): Core {
       notebooks.dispose();
       templates.dispose();
       prompts.dispose();
+      models.dispose();
       await jobs.dispose();
       tracking.dispose();
       await envs.dispose();

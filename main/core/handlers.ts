@@ -3,7 +3,7 @@ import type { Services } from './services';
 
 /** Binds every contract call to its service; the compiler refuses a missing call. */
 export function createHandlers(services: Services): Handlers {
-  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts } = services;
+  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models } = services;
   return {
     'app.info': () => app.info(),
     'app.pickFolder': (input) => app.pickFolder(input?.title),
@@ -101,5 +101,19 @@ export function createHandlers(services: Services): Handlers {
     'prompt.suiteRuns': (input) => prompts.suiteRuns(input?.suiteName),
     'prompt.suiteResult': (input) => prompts.suiteResult(input.id),
     'prompt.suiteCompare': (input) => prompts.suiteCompare(input),
+    'model.list': () => models.list(),
+    'model.get': (input) => models.get(input.id),
+    'model.version': (input) => models.version(input.ref),
+    'model.register': (input) => models.register(input),
+    'model.update': (input) => models.update(input),
+    'model.alias': (input) => models.alias(input),
+    'model.deleteVersion': (input) => models.deleteVersion(input.versionId),
+    'model.card': (input) => models.card(input.versionId),
+    'model.inspect': (input) => models.inspect(input.target),
+    'model.infer': (input) => models.infer(input),
+    'model.bench': (input) => models.bench(input),
+    'model.benchmarks': (input) => models.benchmarks(input),
+    'model.export': (input) => models.export(input),
+    'model.exports': (input) => models.exports(input.versionId),
   };
 }

@@ -2,6 +2,7 @@ import type { AppService } from '../services/app/app-service';
 import type { EnvService } from '../services/envs/env-service';
 import type { JobService } from '../services/jobs/job-service';
 import type { KernelService } from '../services/kernels/kernel-service';
+import type { ModelService } from '../services/models/model-service';
 import type { NotebookService } from '../services/notebooks/notebook-service';
 import type { PromptService } from '../services/prompts/prompt-service';
 import type { ProjectService } from '../services/projects/project-service';
@@ -27,4 +28,5 @@ export interface Services {
   readonly jobs: JobService;
   readonly templates: TemplateService;
   readonly prompts: PromptService;
+  readonly models: ModelService;
 }

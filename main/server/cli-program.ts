@@ -9,6 +9,7 @@ import { createChildProcessPtyHost } from '../services/terminals/pty-host-child'
 import { exitCodeForCommander, type CliContext, type CliIo, type CoreFactory } from './cli-context';
 import { registerEnvCommands } from './commands/env';
 import { CommandExit, registerJobCommands } from './commands/jobs';
+import { registerModelCommands } from './commands/model';
 import { registerNotebookCommands } from './commands/notebook';
 import { registerProjectCommands } from './commands/project';
 import { registerPromptCommands } from './commands/prompt';
@@ -61,6 +62,7 @@ export function createProgram(ctx: CliContext): Command {
   registerRunsCommands(program, ctx);
   registerJobCommands(program, ctx);
   registerPromptCommands(program, ctx);
+  registerModelCommands(program, ctx);
   return program;
 }
 

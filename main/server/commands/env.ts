@@ -31,7 +31,7 @@ async function listEnvs(core: Core, refresh = false): Promise<Env[]> {
 }
 
 /** The env named by id, name or path (a path discovery does not know is registered). */
-async function findEnv(ctx: CliContext, core: Core, reference: string): Promise<Env> {
+export async function findEnv(ctx: CliContext, core: Core, reference: string): Promise<Env> {
   const envs = await listEnvs(core);
   const hit = matchEnv(envs, reference, ctx.io.cwd);
   if (hit) return hit;

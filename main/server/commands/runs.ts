@@ -137,7 +137,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
 }
 
 /** A run id from an id or a unique prefix of one (ids are long; the list shows 12 characters). */
-async function resolveRunId(core: Core, reference: string): Promise<string> {
+export async function resolveRunId(core: Core, reference: string): Promise<string> {
   const { runs } = await cliCall(core, 'runs.list', { query: `id ~ "${reference.replace(/["\\]/g, '')}"`, limit: 1000 });
   const exact = runs.find((r) => r.id === reference);
   if (exact) return exact.id;

@@ -156,6 +156,16 @@ export class TrackingService {
     const job = db.prepare("SELECT id FROM jobs WHERE run_id = ? AND state IN ('queued', 'running')").pluck().get(id) as string | undefined;
     if (job) throw new OrreryError('conflict', `Run ${id} belongs to job ${job}, which has not ended; cancel the job first.`);
     if (run.status === 'running') throw new OrreryError('conflict', `Run ${id} is still running; stop its script (or wait for it to end) before deleting it.`);
+    const versions = db
+      .prepare("SELECT m.name || '@' || v.version FROM model_versions v JOIN models m ON m.id = v.model_id WHERE v.run_id = ? ORDER BY m.name, v.version")
+      .pluck()
+      .all(id) as string[];
+    if (versions.length > 0) {
+      throw new OrreryError(
+        'conflict',
+        `Run ${id} is the lineage of model version${versions.length > 1 ? 's' : ''} ${versions.join(', ')}; delete ${versions.length > 1 ? 'those versions' : 'that version'} first (\`orrery model delete REF\`) to delete the run.`,
+      );
+    }
     this.watched.delete(id);
     await this.passes.get(id)?.current.catch(() => undefined);
     await rm(path.join(attached.trackingDir, id), { recursive: true, force: true });
