@@ -30,14 +30,29 @@ export interface PumpOptions {
   readonly floodIntervalMs: number;
   /** A write at least this large marks a flood (an interactive trickle is written at once). */
   readonly floodChars: number;
+  /**
+   * Lines the terminal can still show: its scrollback plus twice its rows (see `skipUnseen`). Absent: every
+   * character is parsed.
+   */
+  readonly keepLines?: () => number;
 }
+
+/** Live output at least this long is looked at for lines that would scroll out unseen. */
+const skipScanChars = 256 * 1024;
+/** A run of unseen lines shorter than this is parsed anyway (not worth the copy). */
+const skipMinChars = 64 * 1024;
+/**
+ * Anything that can change the terminal's state beyond the characters of its own line: C0 controls other than
+ * tab and CR LF, DEL, C1 controls, a CR not followed by LF, an LF not preceded by CR.
+ */
+const notPlain = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)|[^\r]\n|^\n/;
 
 /**
  * Measured with `npm run bench -- terminal`: spacing writes in a flood cuts Chromium's drawing work (xterm.js
  * draws at most once per write). 100 ms and 2 MiB writes took less page CPU per MB than 50 ms and 1 MiB on a
  * busy 2-core machine (a 2 MiB parse holds the page for a few tens of ms); 200 ms and 4 MiB gained nothing more.
  */
-const defaultOptions: PumpOptions = { maxWriteChars: 2 * 1024 * 1024, floodIntervalMs: 100, floodChars: 64 * 1024 };
+export const defaultPumpOptions: PumpOptions = { maxWriteChars: 2 * 1024 * 1024, floodIntervalMs: 100, floodChars: 64 * 1024 };
 
 /**
  * Feeds output to xterm.js one write at a time: while xterm parses, arriving output queues here and then goes in
@@ -58,7 +73,7 @@ export class OutputPump {
   constructor(
     private readonly target: WriteTarget,
     private readonly onWritten: (chunk: string, kind: OutputKind) => void = () => undefined,
-    private readonly options: PumpOptions = defaultOptions,
+    private readonly options: PumpOptions = defaultPumpOptions,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -95,6 +110,7 @@ export class OutputPump {
 
   private writeNext(): void {
     if (this.disposed || this.queue.length === 0) return;
+    this.skipUnseen();
     const kind = this.queue[0]!.kind;
     const parts: string[] = [];
     let size = 0;
@@ -115,5 +131,40 @@ export class OutputPump {
       this.onWritten(chunk, kind);
       this.schedule();
     });
+  }
+
+  /**
+   * During a flood, output can hold far more lines than the terminal keeps: lines that would scroll past the end
+   * of the scrollback before they could ever be drawn. When such a run of lines is plain text (printable
+   * characters and tabs, each line ended by CR LF, nothing that moves the cursor or changes modes), parsing it
+   * has no effect that survives the lines after it: those (at least scrollback + 2 × rows of them) push every
+   * row it would have written out of the screen and the scrollback, and it sets no state. So it is counted as
+   * written (and acknowledged) without being parsed. Anything else in the run, and the run is parsed whole.
+   */
+  private skipUnseen(): void {
+    const keep = this.options.keepLines?.();
+    if (keep === undefined || this.queue[0]?.kind !== 'live' || this.queuedChars < skipScanChars) return;
+    let count = 0;
+    while (count < this.queue.length && this.queue[count]!.kind === 'live') count++;
+    const text = count === 1 ? this.queue[0]!.data : this.queue.slice(0, count).map((item) => item.data).join('');
+    if (text.length < skipScanChars) return;
+    // The run starts after the first line end (the line in progress before it is finished as usual)…
+    const first = text.indexOf('\r\n');
+    if (first === -1) return;
+    const start = first + 2;
+    // …and ends where the last `keep` lines begin.
+    let cut = text.length;
+    for (let line = 0; line <= keep; line++) {
+      cut = text.lastIndexOf('\r\n', cut - 1);
+      if (cut < start) return;
+    }
+    cut += 2;
+    if (cut - start < skipMinChars) return;
+    const unseen = text.slice(start, cut);
+    if (notPlain.test(unseen)) return;
+    const rest = text.slice(0, start) + text.slice(cut);
+    this.queue.splice(0, count, { data: rest, kind: 'live' });
+    this.queuedChars -= unseen.length;
+    this.onWritten(unseen, 'live');
   }
 }

@@ -2,7 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import type { TerminalInfo } from '../../../app/models';
 import type { OrreryClient } from '../../client/types';
-import { OutputPump, utf8Length, type OutputKind } from './output-pump';
+import { defaultPumpOptions, OutputPump, utf8Length, type OutputKind } from './output-pump';
 import { clipboardKeys } from './terminal-keys';
 import { terminalFontFamily, terminalTheme } from './terminal-theme';
 
@@ -103,7 +103,10 @@ export class TerminalSession {
   }
 
   private newPump(): OutputPump {
-    return new OutputPump(this.term, (chunk, kind) => this.onWritten(chunk, kind));
+    return new OutputPump(this.term, (chunk, kind) => this.onWritten(chunk, kind), {
+      ...defaultPumpOptions,
+      keepLines: () => (this.term.options.scrollback ?? 0) + 2 * this.term.rows + 8,
+    });
   }
 
   /** xterm.js processed a write: count its bytes, acknowledge live output (flow control in main). */
