@@ -224,6 +224,7 @@ describe('ProjectService', () => {
       { name: 'run_artifacts', rows: 0 },
       { name: 'run_events', rows: 0 },
       { name: 'runs', rows: 0 },
+      { name: 'serve_requests', rows: 0 },
       { name: 'spool_offsets', rows: 0 },
       { name: 'suite_cells', rows: 0 },
       { name: 'suite_runs', rows: 0 },

@@ -332,6 +332,21 @@ CREATE TABLE model_benchmarks (
 CREATE INDEX model_benchmarks_by_version ON model_benchmarks (version_id, created_at);
 `;
 
+/** Schema 6: requests answered by `orrery model serve`, one row each (latency, status), for the serving view. */
+export const projectSchemaV6 = `
+CREATE TABLE serve_requests (
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL,
+  version_id TEXT,
+  time INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  latency_ms REAL NOT NULL,
+  batch INTEGER
+);
+CREATE INDEX serve_requests_by_model ON serve_requests (model, time);
+`;
+
 /** Numbered migrations of the project store; append, never edit a released one. */
 export const projectMigrations: readonly Migration[] = [
   { version: 1, name: 'project, artifacts, runs and metrics', up: (db) => db.exec(projectSchemaV1) },
@@ -339,4 +354,5 @@ export const projectMigrations: readonly Migration[] = [
   { version: 3, name: 'tracking and jobs', up: (db) => db.exec(projectSchemaV3) },
   { version: 4, name: 'prompt studio', up: (db) => db.exec(projectSchemaV4) },
   { version: 5, name: 'model registry', up: (db) => db.exec(projectSchemaV5) },
+  { version: 6, name: 'served requests', up: (db) => db.exec(projectSchemaV6) },
 ];

@@ -72,6 +72,7 @@ describe('openDatabase', () => {
         'run_artifacts',
         'run_events',
         'runs',
+        'serve_requests',
         'spool_offsets',
         'suite_cells',
         'suite_runs',
