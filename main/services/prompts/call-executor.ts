@@ -4,7 +4,7 @@ import { newId } from '../../../app/lib/ids';
 import type { Clock } from '../../core/clock';
 import type { PriceTable } from './prices';
 import type { ProviderStore } from './provider-store';
-import { ChatStreamError, type ChatMessage, type ChatResult, type ProviderClient, type ProviderConnection, type SamplingParams } from './providers/types';
+import { attemptsOf, ChatStreamError, type ChatMessage, type ChatResult, type ProviderClient, type ProviderConnection, type SamplingParams } from './providers/types';
 import { estimateUsage } from './tokens';
 
 /** One model to call, with the parameters already merged (prompt's, then the target's). */
@@ -58,6 +58,7 @@ export class CallExecutor {
     let result: ChatResult | null = null;
     let status: LlmCall['status'] = 'ok';
     let error: string | null = null;
+    let failedAfter: number | null = null;
     try {
       const client = this.client(provider);
       result = await client.chat({ model: target.model, messages, params: target.params, ...(options.signal ? { signal: options.signal } : {}) }, (text) =>
@@ -66,6 +67,7 @@ export class CallExecutor {
     } catch (failure) {
       const cancelled = options.signal?.aborted === true || (isOrreryError(failure) && failure.code === 'cancelled');
       error = describe(failure, provider);
+      failedAfter = attemptsOf(failure);
       if (failure instanceof ChatStreamError || (isOrreryError(failure) && 'partial' in failure)) {
         result = (failure as ChatStreamError).partial;
         status = cancelled ? 'cancelled' : 'partial';
@@ -106,7 +108,7 @@ export class CallExecutor {
       costUsd,
       firstTokenMs: result?.firstTokenMs ?? null,
       latencyMs,
-      attempts: result?.attempts ?? 1,
+      attempts: result?.attempts ?? failedAfter ?? 1,
       startedAt,
     };
   }

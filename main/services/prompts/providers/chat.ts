@@ -3,7 +3,7 @@ import { OrreryError } from '../../../../app/contract/errors';
 import { httpFailure, parseJson, pump, readBodyMapped, retryable, scrubKey, sendRequest, StreamBreak, type ProviderErrorInfo } from './http';
 import { cancelledError, defaultSleep, retryAfterOf, retryDelay, type SleepFn } from './retry';
 import { SseLineTooLongError, SseParser, type SseEvent } from './sse';
-import { ChatStreamError, defaultRetryPolicy, maxResponseChars, type ChatRequest, type ChatResult, type ProviderConnection, type RetryPolicy } from './types';
+import { ChatStreamError, defaultRetryPolicy, maxResponseChars, type ChatRequest, type ChatResult, type ProviderConnection, type RetryPolicy, withAttempts } from './types';
 
 /**
  * The streamed chat the three protocols share: the request with retries of 429 / 5xx (before any text) that honour
@@ -110,7 +110,7 @@ async function openStream(
       if (signal?.aborted) throw cancelledError();
       continue;
     }
-    throw httpFailure(status, text, protocol.errorInfo(parseJson(text)), { label: protocol.label, url, model: request.model, apiKey: connection.apiKey, attempts });
+    throw withAttempts(httpFailure(status, text, protocol.errorInfo(parseJson(text)), { label: protocol.label, url, model: request.model, apiKey: connection.apiKey, attempts }), attempts);
   }
 }
 

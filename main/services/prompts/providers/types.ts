@@ -84,3 +84,14 @@ export interface ProviderClient {
   /** The models the server lists. */
   listModels(signal?: AbortSignal): Promise<string[]>;
 }
+
+/** Marks an error with the number of requests made before it (the history keeps it with the failed call). */
+export function withAttempts<E extends Error>(error: E, attempts: number): E {
+  return Object.assign(error, { attempts });
+}
+
+/** The request count an error was marked with, if any. */
+export function attemptsOf(error: unknown): number | null {
+  const attempts = error instanceof Error ? (error as { attempts?: unknown }).attempts : undefined;
+  return typeof attempts === 'number' ? attempts : null;
+}
