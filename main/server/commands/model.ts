@@ -8,6 +8,7 @@ import { formatTime, table } from './format';
 import { registerExportCommands } from './model-export';
 import { openModelProject, versionOf } from './model-common';
 import { registerOnnxCommands } from './model-onnx';
+import { registerServeModelCommand } from './model-serve';
 import { resolveRunId } from './runs';
 
 function modelLine(model: Model): string {
@@ -245,5 +246,6 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
 
   registerOnnxCommands(model, ctx);
   registerExportCommands(model, ctx);
+  registerServeModelCommand(model, ctx);
 }
 
