@@ -1,6 +1,7 @@
 import { EnvsArea } from '../features/envs/envs-area';
 import { ExperimentsArea } from '../features/experiments/experiments-area';
 import { JobsArea } from '../features/jobs/jobs-area';
+import { ModelsArea } from '../features/models/models-area';
 import { NotebooksArea } from '../features/notebooks/notebooks-area';
 import { ProjectsArea } from '../features/projects/projects-area';
 import { PlaceholderArea } from '../features/placeholder/placeholder-area';
@@ -25,6 +26,8 @@ export function AreaView({ area }: { area: AreaId }) {
       return <ExperimentsArea />;
     case 'prompts':
       return <PromptsArea />;
+    case 'models':
+      return <ModelsArea />;
     default:
       return <PlaceholderArea area={areas[area]} />;
   }

@@ -38,7 +38,7 @@ export const areas: Readonly<Record<AreaId, AreaMeta>> = {
     arrivesWith: null,
   },
   prompts: { id: 'prompts', title: 'Prompts', summary: 'Prompt studio: providers, versioned prompts, side-by-side runs, history, test suites', arrivesWith: null },
-  models: { id: 'models', title: 'Models', summary: 'ONNX models: inspect, export, package, serve', arrivesWith: 'the models milestone' },
+  models: { id: 'models', title: 'Models', summary: 'Model registry: versions with lineage, ONNX inspection, inference, latency benchmarks, export', arrivesWith: null },
   sandbox: { id: 'sandbox', title: 'Sandbox', summary: 'Docker sandboxes with limits', arrivesWith: 'the Docker sandboxes milestone' },
 };
 

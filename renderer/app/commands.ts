@@ -1,4 +1,5 @@
 import type { NotebookCommand } from '../store/notebooks-slice';
+import type { VersionTab } from '../store/models-slice';
 import type { PromptPanel } from '../store/prompts-slice';
 import type { AppState, AppStore } from '../store/store';
 import { areaIds, areas } from './areas';
@@ -177,6 +178,29 @@ function promptCommands(store: AppStore): Command[] {
   ];
 }
 
+function modelCommands(store: AppStore): Command[] {
+  const tab = (id: VersionTab) => () => {
+    store.getState().openArea('models');
+    store.getState().setVersionTab(id);
+  };
+  return [
+    { id: 'models.overview', title: 'Show Model Version', category: 'Models', run: tab('overview') },
+    { id: 'models.inspect', title: 'Inspect ONNX Model', category: 'Models', run: tab('inspect') },
+    { id: 'models.infer', title: 'Run Model Inference', category: 'Models', run: tab('infer') },
+    { id: 'models.bench', title: 'Benchmark Model Latency', category: 'Models', run: tab('bench') },
+    { id: 'models.export', title: 'Export Model to ONNX', category: 'Models', run: tab('export') },
+    {
+      id: 'models.card',
+      title: 'Open Model Card',
+      category: 'Models',
+      run: () => {
+        tab('overview')();
+        return store.getState().openModelCard();
+      },
+    },
+  ];
+}
+
 /** Every command, from the store's state now (one per recent project, Close only with a project open). */
 export function buildCommands(host: CommandHost): Command[] {
   const { store } = host;
@@ -190,6 +214,7 @@ export function buildCommands(host: CommandHost): Command[] {
     ...experimentCommands(store),
     ...jobCommands(store),
     ...promptCommands(store),
+    ...modelCommands(store),
     ...layoutCommands(store),
     ...preferenceCommands(store, host),
   ];

@@ -4,6 +4,7 @@ import { createAppSlice, type AppSlice } from './app-slice';
 import { createEnvsSlice, type EnvsSlice } from './envs-slice';
 import { createExperimentsSlice, type ExperimentsSlice } from './experiments-slice';
 import { createJobsSlice, type JobsSlice } from './jobs-slice';
+import { createModelsSlice, type ModelsSlice } from './models-slice';
 import { createNotebooksSlice, type NotebooksSlice } from './notebooks-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createPromptSuitesSlice, type PromptSuitesSlice } from './prompt-suites-slice';
@@ -12,7 +13,7 @@ import { createSystemSlice, type SystemSlice } from './system-slice';
 import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
 
 /** The one renderer store: every feature slice side by side. */
-export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice & PromptsSlice & PromptSuitesSlice;
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice & PromptsSlice & PromptSuitesSlice & ModelsSlice;
 
 /** The store's API (getState, setState, subscribe). */
 export type AppStore = StoreApi<AppState>;
@@ -30,6 +31,7 @@ export function createAppStore(client: OrreryClient): AppStore {
     ...createJobsSlice(client)(...a),
     ...createPromptsSlice(client)(...a),
     ...createPromptSuitesSlice(client)(...a),
+    ...createModelsSlice(client)(...a),
   }));
 }
 

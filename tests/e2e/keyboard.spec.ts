@@ -64,8 +64,9 @@ test.describe('keyboard-first workbench', () => {
     await expect(page.getByRole('tab', { name: 'Prompts' })).toHaveAttribute('aria-selected', 'true');
     await expect(page.locator('#panel-prompts').getByRole('region', { name: 'Prompts area' })).toBeVisible();
     await page.keyboard.press('Alt+8');
-    await expect(page.locator('#panel-models').getByTestId('placeholder-note')).toHaveText('Models arrive with the models milestone — not built yet.');
-    await screenshot(page, testInfo, 'models-placeholder');
+    await expect(page.getByRole('tab', { name: 'Models' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.locator('#panel-models').getByRole('region', { name: 'Models area' })).toBeVisible();
+    await screenshot(page, testInfo, 'models-area');
     await page.keyboard.press('Alt+W');
 
     // The activity bar is reachable and usable by keyboard alone.
