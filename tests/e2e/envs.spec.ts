@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
-import { expect, runCommand, screenshot, test } from './fixtures';
+import { expect, projectPath, runCommand, screenshot, test } from './fixtures';
 
 const systemPython = '/usr/bin/python3';
 
@@ -32,14 +31,6 @@ function buildBrokenSdist(dir: string): string {
   return sdist;
 }
 
-/** The open project's folder, from the status bar (the host made the sample project on first start). */
-async function projectPath(page: Page, projectsDir: string): Promise<string> {
-  const status = page.getByTestId('status-project');
-  await expect(status).toContainText(projectsDir);
-  const title = await status.getAttribute('title');
-  if (!title) throw new Error('the status bar names no project folder');
-  return title;
-}
 
 test.describe('environments in Chromium against the web host', () => {
   test.setTimeout(180_000);

@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
-import { expect, runCommand, screenshot, test } from './fixtures';
+import { expect, projectPath, runCommand, screenshot, test } from './fixtures';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,14 +32,6 @@ train("diverged", 0.5, 64, "sgd", nan_from=250)
 print("ok")
 `;
 
-/** The open project's folder, from the status bar (the host made the sample project on first start). */
-async function projectPath(page: Page, projectsDir: string): Promise<string> {
-  const status = page.getByTestId('status-project');
-  await expect(status).toContainText(projectsDir);
-  const title = await status.getAttribute('title');
-  if (!title) throw new Error('the status bar names no project folder');
-  return title;
-}
 
 /** A run that logs a point every 50 ms until the file `stop` appears beside the script. */
 const liveScript = String.raw`

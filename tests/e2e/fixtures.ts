@@ -134,6 +134,15 @@ export const test = base.extend<{ orrery: OrreryHost }>({
 export { expect };
 
 /** Opens the command palette with its chord and runs the first command matching `query`. */
+/** The open project's folder, from the status bar (the host made the sample project on first start). */
+export async function projectPath(page: Page, projectsDir: string): Promise<string> {
+  const status = page.getByTestId('status-project');
+  await expect(status).toContainText(projectsDir);
+  const title = await status.getAttribute('title');
+  if (!title) throw new Error('the status bar names no project folder');
+  return title;
+}
+
 export async function runCommand(page: Page, query: string, expectedTitle: RegExp | string): Promise<void> {
   await page.keyboard.press('Control+Shift+P');
   const input = page.getByRole('combobox', { name: 'Type a command' });

@@ -5,17 +5,9 @@
 // benchmarked and compared with the first.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { encodeModel, mlpModel } from '../unit/main/services/models/onnx-builder';
-import { expect, runCommand, screenshot, test } from './fixtures';
+import { expect, projectPath, runCommand, screenshot, test } from './fixtures';
 
-async function projectPath(page: Page, projectsDir: string): Promise<string> {
-  const status = page.getByTestId('status-project');
-  await expect(status).toContainText(projectsDir);
-  const title = await status.getAttribute('title');
-  if (!title) throw new Error('the status bar names no project folder');
-  return title;
-}
 
 test.describe('models area in Chromium', () => {
   test.setTimeout(180_000);

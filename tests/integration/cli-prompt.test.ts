@@ -37,9 +37,9 @@ tests:
 `;
 
 /** Runs the CLI without blocking the event loop (the fake server answers in this process). */
-function orrery(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function orrery(args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: project, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -190,22 +190,11 @@ describe('orrery prompt', () => {
   });
 
   it('adds, lists, tests and removes providers without a key ever on the command line or in the output', async () => {
-    const added = await orrery(['prompt', 'provider', 'add', 'scripted', '--kind', 'openai', '--base-url', `${server.url}/v1`, '--store-key-from', 'SCRIPT_KEY'].map(String)).catch(() => null);
-    expect(added?.code).toBe(2); // SCRIPT_KEY is not set in this environment
-    expect(added?.stderr).toContain('--store-key-from SCRIPT_KEY: that environment variable is not set');
-    const withKey = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, 'prompt', 'provider', 'add', 'scripted', '--kind', 'openai', '--base-url', `${server.url}/v1`, '--store-key-from', 'SCRIPT_KEY'], {
-        cwd: project,
-        env: { ...env, SCRIPT_KEY: key },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const add = ['prompt', 'provider', 'add', 'scripted', '--kind', 'openai', '--base-url', `${server.url}/v1`, '--store-key-from', 'SCRIPT_KEY'];
+    const added = await orrery(add);
+    expect(added.code).toBe(2); // SCRIPT_KEY is not set in this environment
+    expect(added.stderr).toContain('--store-key-from SCRIPT_KEY: that environment variable is not set');
+    const withKey = await orrery(add, { SCRIPT_KEY: key });
     expect(withKey.code).toBe(0);
     expect(withKey.stdout).toContain('key: stored encrypted');
     expect(withKey.stdout + withKey.stderr).not.toContain(key);
