@@ -183,6 +183,9 @@ describe('docker bundle', () => {
       expect(wrong.status).toBe(400);
       expect(((await wrong.json()) as { error: string }).error).toMatch(/expects x: FP32 \[-1, 4\]/);
       expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(401);
+      for (const offered of ['container-tokeN', 'container-token-longer', 'x']) {
+        expect((await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${offered}` }, body: '{}' })).status).toBe(401);
+      }
       expect((await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).status).toBe(200);
     } finally {
       child.kill();
