@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { CallName, CallOutput } from '../../app/contract';
+import { newId } from '../../app/lib/ids';
 import { callOrThrow } from '../core/dispatch';
 import type { Core, CoreOptions } from '../core/core';
 
@@ -71,4 +72,24 @@ export function exitCodeForCommander(error: CommanderError): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
   if (error.code === 'commander.help' && error.exitCode === 0) return 0;
   return usageExitCode;
+}
+
+/**
+ * Runs `fn` with a new task id that Ctrl+C (SIGINT) or SIGTERM cancels, so a long command (an install, an export, a
+ * suite) stops its work cleanly before the CLI exits; `onCancel` may say so first.
+ */
+export async function withCancellableTask<T>(core: Core, fn: (taskId: string) => Promise<T>, onCancel?: () => void): Promise<T> {
+  const taskId = newId('task');
+  const cancel = () => {
+    onCancel?.();
+    if (core.services.tasks.ids().includes(taskId)) core.services.tasks.cancel(taskId);
+  };
+  process.on('SIGINT', cancel);
+  process.on('SIGTERM', cancel);
+  try {
+    return await fn(taskId);
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+  }
 }

@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { newId } from '../../../app/lib/ids';
 import type { Env, EnvLock, EnvPackage } from '../../../app/models';
 import type { Core } from '../../core/core';
 import { anyId } from '../../core/event-bus';
 import { matchEnv } from '../../services/envs/resolve-env';
-import { absoluteDir, cliCall, printJson, projectDirFor, withCore, type CliContext } from '../cli-context';
+import { absoluteDir, cliCall, printJson, projectDirFor, withCancellableTask, withCore, type CliContext } from '../cli-context';
 import { formatTime } from './format';
 
 /** Opens the project of `--project` / ORRERY_PROJECT when one is given; answers whether one is open. */
@@ -42,21 +41,15 @@ export async function findEnv(ctx: CliContext, core: Core, reference: string): P
  * Streams a task's output to the terminal while `fn` runs (quiet with --json); Ctrl+C or SIGTERM cancels the task,
  * so pip's process tree is killed and the env restored before the command exits.
  */
-async function streaming<T>(ctx: CliContext, core: Core, quiet: boolean | undefined, fn: (taskId: string) => Promise<T>): Promise<T> {
-  const taskId = newId('task');
-  const stop = quiet ? () => undefined : core.bus.subscribe('task.output', taskId, (event) => ctx.io.out(event.payload.text));
-  const cancel = () => {
-    if (core.services.tasks.ids().includes(taskId)) core.services.tasks.cancel(taskId);
-  };
-  process.on('SIGINT', cancel);
-  process.on('SIGTERM', cancel);
-  try {
-    return await fn(taskId);
-  } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
-    stop();
-  }
+function streaming<T>(ctx: CliContext, core: Core, quiet: boolean | undefined, fn: (taskId: string) => Promise<T>): Promise<T> {
+  return withCancellableTask(core, async (taskId) => {
+    const stop = quiet ? () => undefined : core.bus.subscribe('task.output', taskId, (event) => ctx.io.out(event.payload.text));
+    try {
+      return await fn(taskId);
+    } finally {
+      stop();
+    }
+  });
 }
 
 function envLine(env: Env, defaultId: string | null): string {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { ModelExport } from '../../../app/contract';
 import { formatBytes } from '../../../app/lib/format';
-import { newId } from '../../../app/lib/ids';
 import type { Core } from '../../core/core';
-import { cliCall, printJson, usageError, withCore, type CliContext } from '../cli-context';
+import { cliCall, printJson, usageError, withCancellableTask, withCore, type CliContext } from '../cli-context';
 import { findEnv } from './env';
 import { intList, openModelProject, versionOf } from './model-common';
 
@@ -60,26 +59,20 @@ function exportInput(command: Command, options: ExportOptions): Record<string, u
 }
 
 /** Progress and the script's own output on stderr while the export runs; Ctrl+C cancels it (the Python process is killed). */
-async function followed<T>(ctx: CliContext, core: Core, fn: (taskId: string) => Promise<T>): Promise<T> {
-  const taskId = newId('task');
-  const stops = [
-    core.bus.subscribe('task.progress', taskId, (event) => {
-      if (event.payload.finished === null) ctx.io.err(`… ${event.payload.message}\n`);
-    }),
-    core.bus.subscribe('task.output', taskId, (event) => ctx.io.err(event.payload.text)),
-  ];
-  const cancel = () => {
-    if (core.services.tasks.ids().includes(taskId)) core.services.tasks.cancel(taskId);
-  };
-  process.on('SIGINT', cancel);
-  process.on('SIGTERM', cancel);
-  try {
-    return await fn(taskId);
-  } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
-    for (const stop of stops) stop();
-  }
+function followed<T>(ctx: CliContext, core: Core, fn: (taskId: string) => Promise<T>): Promise<T> {
+  return withCancellableTask(core, async (taskId) => {
+    const stops = [
+      core.bus.subscribe('task.progress', taskId, (event) => {
+        if (event.payload.finished === null) ctx.io.err(`… ${event.payload.message}\n`);
+      }),
+      core.bus.subscribe('task.output', taskId, (event) => ctx.io.err(event.payload.text)),
+    ];
+    try {
+      return await fn(taskId);
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
 }
 
 /** One export as lines: file, parity, and for int8 the size and latency before and after. */

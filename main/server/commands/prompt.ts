@@ -2,9 +2,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { isOrreryError } from '../../../app/contract';
 import type { SuiteCell, SuiteEstimate, SuiteResult, SuiteRun, UsageTotal } from '../../../app/contract/prompts';
-import { newId } from '../../../app/lib/ids';
 import type { Core } from '../../core/core';
-import { absoluteDir, cliCall, printJson, projectDirFor, usageError, usageExitCode, withCore, type CliContext } from '../cli-context';
+import { absoluteDir, cliCall, printJson, projectDirFor, usageError, usageExitCode, withCancellableTask, withCore, type CliContext } from '../cli-context';
 import { CommandExit } from './jobs';
 import { formatTime } from './format';
 import { registerProviderCommands } from './prompt-providers';
@@ -146,27 +145,25 @@ async function runSuite(ctx: CliContext, core: Core, path: string, options: { co
     ctx.io.err('orrery: not run.\n');
     throw new CommandExit(1);
   }
-  const taskId = newId('task');
-  let runId: string | null = null;
-  const stopCells = core.bus.subscribe('prompt.suiteCell', taskId, ({ payload }) => (runId = payload.suiteRunId));
-  const stopProgress = followProgress(ctx, core, taskId);
-  const cancel = () => {
-    ctx.io.err('\norrery: cancelling the suite (cells not run are kept as cancelled)\n');
-    void cliCall(core, 'task.cancel', { id: taskId }).catch(() => undefined);
-  };
-  process.on('SIGINT', cancel);
-  process.on('SIGTERM', cancel);
-  try {
-    return await cliCall(core, 'prompt.suiteRun', { source: { path }, taskId, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
-  } catch (error) {
-    if (isOrreryError(error) && error.code === 'cancelled' && runId !== null) return cliCall(core, 'prompt.suiteResult', { id: runId });
-    throw error;
-  } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
-    stopProgress();
-    stopCells();
-  }
+  const notice = () => ctx.io.err('\norrery: cancelling the suite (cells not run are kept as cancelled)\n');
+  return withCancellableTask(
+    core,
+    async (taskId) => {
+      let runId: string | null = null;
+      const stopCells = core.bus.subscribe('prompt.suiteCell', taskId, ({ payload }) => (runId = payload.suiteRunId));
+      const stopProgress = followProgress(ctx, core, taskId);
+      try {
+        return await cliCall(core, 'prompt.suiteRun', { source: { path }, taskId, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+      } catch (error) {
+        if (isOrreryError(error) && error.code === 'cancelled' && runId !== null) return cliCall(core, 'prompt.suiteResult', { id: runId });
+        throw error;
+      } finally {
+        stopProgress();
+        stopCells();
+      }
+    },
+    notice,
+  );
 }
 
 /** `orrery prompt test|runs|compare`: prompt suites from the command line (CI: exit 1 when an assertion fails). */
