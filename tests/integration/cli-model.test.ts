@@ -1,37 +1,23 @@
 // `orrery model register|list|show|stage|alias|card|delete` as users run them (out/main/cli.cjs in a child
 // process), on a run just written by the real Python SDK from a terminal (ingested by the command itself).
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledCli } from './cli-harness';
+import { cliProject, type CliProject } from './cli-harness';
 import { commitProject, train } from './models-harness';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-let cli = '';
-let base = '';
-let project = '';
-let env: NodeJS.ProcessEnv;
-
-function orrery(...args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { cwd: base, env, encoding: 'utf8', timeout: 120_000 });
-}
+let world: CliProject;
+const orrery = (...args: string[]) => world.orrery(...args);
 
 beforeAll(async () => {
-  cli = bundledCli();
-  base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-climodel-')));
-  project = path.join(base, 'proj');
-  await mkdir(path.join(base, 'home'));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NODE_PATH: path.join(repoRoot, 'node_modules'), ORRERY_HOME: path.join(base, 'home'), ORRERY_ROOTS: base, ORRERY_PROJECT: project };
-  expect(orrery('project', 'create', project).status).toBe(0);
+  world = await cliProject('orrery-climodel-');
 }, 300_000);
-afterAll(() => rm(base, { recursive: true, force: true }));
+afterAll(() => world.dispose());
 
 describe('orrery model', () => {
   it('registers from a run, lists, shows, stages, aliases, writes the card and deletes', async () => {
-    const commit = await commitProject(project);
-    const runId = train(project);
+    const commit = await commitProject(world.project);
+    const runId = train(world.project);
 
     const registered = orrery('model', 'register', 'tiny', '--run', runId.slice(0, 10), '--notes', 'from the CLI', '--dataset', 'proj/data/train.csv');
     expect(registered.stderr).toBe('');
@@ -70,7 +56,7 @@ describe('orrery model', () => {
     const card = orrery('model', 'card', 'tiny@production', '-o', 'out/card.html');
     expect(card.status).toBe(0);
     expect(card.stderr).toMatch(/Wrote the model card to .*out\/card\.html/);
-    const html = await readFile(path.join(base, 'out', 'card.html'), 'utf8');
+    const html = await readFile(path.join(world.base, 'out', 'card.html'), 'utf8');
     expect(html).toContain('<title>Model card: tiny v1</title>');
     expect(html).toContain(commit);
     expect(orrery('model', 'card', 'tiny@1').stdout).toContain('<title>Model card: tiny v1</title>');

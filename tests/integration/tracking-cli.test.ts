@@ -1,38 +1,24 @@
 // `orrery runs list|show|export|import-mlflow` as users run them (out/main/cli.cjs in a child process): each
 // command ingests the project's pending spool first, so a script just run from a terminal shows up.
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundledCli } from './cli-harness';
+import { cliProject, type CliProject } from './cli-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRun } from './tracking-harness';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
-let cli = '';
-let base = '';
-let project = '';
-let env: NodeJS.ProcessEnv;
-
-function orrery(...args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { cwd: base, env, encoding: 'utf8', timeout: 120_000 });
-}
+let world: CliProject;
+const orrery = (...args: string[]) => world.orrery(...args);
 
 beforeAll(async () => {
-  cli = bundledCli();
-  base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'orrery-cliruns-')));
-  project = path.join(base, 'proj');
-  await mkdir(path.join(base, 'home'));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NODE_PATH: path.join(repoRoot, 'node_modules'), ORRERY_HOME: path.join(base, 'home'), ORRERY_ROOTS: base, ORRERY_PROJECT: project };
-  expect(orrery('project', 'create', project).status).toBe(0);
+  world = await cliProject('orrery-cliruns-');
 }, 300_000);
-afterAll(() => rm(base, { recursive: true, force: true }));
+afterAll(() => world.dispose());
 
 describe('orrery runs', () => {
   it('lists a run written from a terminal, filters with --query, shows and exports it', async () => {
     const runId = '0123456789abcdef0123456789abcdef';
-    writeRun(project, runId, ['--name', 'terminal-run', '--keys', 'loss,acc', '--steps', '20', '--params', '{"lr": 0.05}', '--tags', 'baseline']);
-    writeRun(project, 'f'.repeat(32), ['--name', 'other', '--keys', 'loss', '--steps', '5', '--params', '{"lr": 0.5}']);
+    writeRun(world.project, runId, ['--name', 'terminal-run', '--keys', 'loss,acc', '--steps', '20', '--params', '{"lr": 0.05}', '--tags', 'baseline']);
+    writeRun(world.project, 'f'.repeat(32), ['--name', 'other', '--keys', 'loss', '--steps', '5', '--params', '{"lr": 0.5}']);
 
     const list = orrery('runs', 'list');
     expect(list.stderr).toBe('');
@@ -60,12 +46,12 @@ describe('orrery runs', () => {
     expect(lines).toHaveLength(21);
     expect(lines[1]).toMatch(new RegExp(`^${runId},terminal-run,loss,0,\\d+\\.?\\d*,1$`));
     const out = orrery('runs', 'export', runId, 'ffffffff', '-o', 'out/all.csv');
-    expect(out.stderr).toBe('Wrote 45 rows to ' + path.join(base, 'out', 'all.csv') + '\n');
-    expect((await readFile(path.join(base, 'out', 'all.csv'), 'utf8')).trim().split('\n')).toHaveLength(46);
+    expect(out.stderr).toBe('Wrote 45 rows to ' + path.join(world.base, 'out', 'all.csv') + '\n');
+    expect((await readFile(path.join(world.base, 'out', 'all.csv'), 'utf8')).trim().split('\n')).toHaveLength(46);
   });
 
   it('imports an MLflow file store', async () => {
-    const mlruns = path.join(base, 'mlruns');
+    const mlruns = path.join(world.base, 'mlruns');
     const exp = path.join(mlruns, '1');
     const run = path.join(exp, '5e3f2a1b9c8d4e7f8a6b5c4d3e2f1a0b');
     await mkdir(path.join(run, 'metrics', 'train'), { recursive: true });
