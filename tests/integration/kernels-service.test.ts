@@ -50,6 +50,8 @@ describe('a kernel from the Jupyter data paths', () => {
     await h.service.execute({ kernelId: kernel.id, cellId: 'e1', code: 'import time; time.sleep(0.3); 1/0' });
     const second = h.run(kernel.id, 'e2', 'print("never")');
     const run = await second;
+    // e2's aborted reply (shell channel) can arrive before e1's closing idle (iopub channel): wait for e1 to end.
+    await waitFor('cell e1 to end', () => h.cellEvents.some((e) => e.cellId === 'e1' && e.state !== 'running' && e.state !== 'queued'));
     const failed = h.cellEvents.filter((e) => e.cellId === 'e1').pop()!;
     expect(failed.state).toBe('error');
     const error = failed.outputs.find((o) => o.output_type === 'error')!;
