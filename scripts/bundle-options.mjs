@@ -2,7 +2,7 @@
 // modules and Electron left outside (they load from node_modules, unpacked from asar when packaged).
 
 /** Modules never bundled. */
-export const nativeExternals = ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate'];
+export const nativeExternals = ['electron', 'better-sqlite3', 'node-pty', 'zeromq', 'onnxruntime-node', 'bufferutil', 'utf-8-validate', 'cpu-features', '*.node'];
 
 /** Base options of every Node-side bundle. */
 export const nodeBundleOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };

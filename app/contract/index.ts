@@ -10,6 +10,9 @@ import { promptCalls, promptEvents } from './prompts';
 import { runCalls, runEvents } from './runs';
 import { systemCalls, systemEvents } from './system';
 import { templateCalls } from './templates';
+import { deployCalls, deployEvents } from './deploy';
+import { sandboxCalls, sandboxEvents } from './sandbox';
+import { clusterCalls, clusterEvents } from './clusters';
 import { terminalCalls, terminalEvents } from './terminal';
 
 export * from './define';
@@ -25,6 +28,9 @@ export * from './jobs';
 export * from './templates';
 export * from './prompts';
 export * from './models';
+export * from './deploy';
+export * from './sandbox';
+export * from './clusters';
 export * from './wire';
 export * from './bridge';
 
@@ -41,6 +47,9 @@ export const calls = {
   ...templateCalls,
   ...promptCalls,
   ...modelCalls,
+  ...deployCalls,
+  ...sandboxCalls,
+  ...clusterCalls,
 } as const satisfies Record<string, CallSpec>;
 
 /** Every event of the contract, by name (`domain.noun`). */
@@ -54,6 +63,9 @@ export const events = {
   ...runEvents,
   ...jobEvents,
   ...promptEvents,
+  ...deployEvents,
+  ...sandboxEvents,
+  ...clusterEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Calls = typeof calls;

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { AppService } from '../services/app/app-service';
+import { ClusterService } from '../services/clusters/cluster-service';
+import { DeployService } from '../services/deploy/deploy-service';
+import { SandboxService } from '../services/sandbox/sandbox-service';
 import { EnvService } from '../services/envs/env-service';
 import { JobService } from '../services/jobs/job-service';
 import type { JobRunnerOptions } from '../services/jobs/job-runner';
@@ -103,7 +106,8 @@ export function createCore(options: CoreOptions): Core {
     resourcesDir,
     userHome,
   });
-  const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome, allowedRoots });
+  const sandbox = new SandboxService({ bus, logger: logger.child('sandbox'), clock, projects, envs, user, tasks, allowedRoots, env, resourcesDir, userHome });
+  const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome, allowedRoots, sandbox });
   const notebooks = new NotebookService({ bus, logger: logger.child('notebooks'), clock, projects, kernels, allowedRoots, resourcesDir });
   const app = new AppService({
     host: options.host,
@@ -140,7 +144,10 @@ export function createCore(options: CoreOptions): Core {
     env,
   });
   const models = new ModelService({ logger: logger.child('models'), clock, projects, envs, tasks, allowedRoots, env, resourcesDir });
-  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models };
+  const platform = options.platform ?? headlessPlatform;
+  const deploy = new DeployService({ bus, logger: logger.child('deploy'), clock, projects, models, user, tasks, platform, allowedRoots, env, resourcesDir, userHome });
+  const clusters = new ClusterService({ bus, logger: logger.child('clusters'), clock, projects, user, tasks, platform, env, userHome });
+  const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models, deploy, sandbox, clusters };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 
   return {
@@ -160,7 +167,10 @@ export function createCore(options: CoreOptions): Core {
       templates.dispose();
       prompts.dispose();
       models.dispose();
+      deploy.dispose();
+      clusters.dispose();
       await jobs.dispose();
+      await sandbox.dispose();
       tracking.dispose();
       await envs.dispose();
       projects.dispose();

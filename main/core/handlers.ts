@@ -1,9 +1,12 @@
+import { clusterHandlers } from '../services/clusters/handlers';
+import { deployHandlers } from '../services/deploy/handlers';
+import { sandboxHandlers } from '../services/sandbox/handlers';
 import type { Handlers } from './dispatch';
 import type { Services } from './services';
 
 /** Binds every contract call to its service; the compiler refuses a missing call. */
 export function createHandlers(services: Services): Handlers {
-  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models } = services;
+  const { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models, deploy, sandbox, clusters } = services;
   return {
     'app.info': () => app.info(),
     'app.pickFolder': (input) => app.pickFolder(input?.title),
@@ -115,5 +118,8 @@ export function createHandlers(services: Services): Handlers {
     'model.benchmarks': (input) => models.benchmarks(input),
     'model.export': (input) => models.export(input),
     'model.exports': (input) => models.exports(input.versionId),
+    ...deployHandlers(deploy),
+    ...sandboxHandlers(sandbox),
+    ...clusterHandlers(clusters),
   };
 }

@@ -1,4 +1,7 @@
 import type { AppService } from '../services/app/app-service';
+import type { ClusterService } from '../services/clusters/cluster-service';
+import type { DeployService } from '../services/deploy/deploy-service';
+import type { SandboxService } from '../services/sandbox/sandbox-service';
 import type { EnvService } from '../services/envs/env-service';
 import type { JobService } from '../services/jobs/job-service';
 import type { KernelService } from '../services/kernels/kernel-service';
@@ -29,4 +32,7 @@ export interface Services {
   readonly templates: TemplateService;
   readonly prompts: PromptService;
   readonly models: ModelService;
+  readonly deploy: DeployService;
+  readonly sandbox: SandboxService;
+  readonly clusters: ClusterService;
 }

@@ -15,6 +15,7 @@ import type { HeartbeatOptions } from './heartbeat';
 import { KernelHandle } from './kernel-handle';
 import { buildLaunch, chooseLaunch, globalSpecs } from './kernel-launch';
 import { envSpecs, publicSpec, type ResolvedSpec } from './kernelspecs';
+import type { SandboxService } from '../sandbox/sandbox-service';
 
 /** What the kernel service needs. */
 export interface KernelServiceDeps {
@@ -26,6 +27,8 @@ export interface KernelServiceDeps {
   readonly projects: ProjectService;
   readonly env: NodeJS.ProcessEnv;
   readonly userHome: string;
+  /** Where a notebook's kernel runs when it asks for a sandbox. */
+  readonly sandbox?: SandboxService;
   /** Roots notebook paths must lie in (default: no check beyond making the path absolute). */
   readonly allowedRoots?: readonly string[];
   /** Spacing of kernel.cell events per cell (default 50 ms: ≤ 20 a second). */

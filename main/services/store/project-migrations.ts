@@ -1,4 +1,7 @@
 import type { Migration } from './open-database';
+import { clusterProjectSchema } from '../clusters/cluster-schema';
+import { deploySchema } from '../deploy/deploy-schema';
+import { sandboxSchema } from '../sandbox/sandbox-schema';
 
 /**
  * Schema 1 of `.orrery/project.db`: the project row, artifacts, and metric-shaped run data (the tracking
@@ -355,4 +358,7 @@ export const projectMigrations: readonly Migration[] = [
   { version: 4, name: 'prompt studio', up: (db) => db.exec(projectSchemaV4) },
   { version: 5, name: 'model registry', up: (db) => db.exec(projectSchemaV5) },
   { version: 6, name: 'served requests', up: (db) => db.exec(projectSchemaV6) },
+  { version: 7, name: 'edge packages and deployments', up: (db) => db.exec(deploySchema) },
+  { version: 8, name: 'sandbox audit log', up: (db) => db.exec(sandboxSchema) },
+  { version: 9, name: 'job backends, clusters and sweeps', up: (db) => db.exec(clusterProjectSchema) },
 ];

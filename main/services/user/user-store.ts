@@ -6,6 +6,8 @@ import type { RecentProject, Settings } from '../../../app/models';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
+import { clusterUserSchema } from '../clusters/cluster-schema';
+import { deviceUserSchema } from '../deploy/deploy-schema';
 import { openDatabase, type Db, type Migration } from '../store/open-database';
 
 /** Settings a new user starts with. */
@@ -59,6 +61,8 @@ export const userMigrations: readonly Migration[] = [
         CREATE TABLE model_prices (model TEXT PRIMARY KEY, input_per_mtok REAL NOT NULL, output_per_mtok REAL NOT NULL);
       `),
   },
+  { version: 4, name: 'cluster profiles', up: (db) => db.exec(clusterUserSchema) },
+  { version: 5, name: 'deploy devices', up: (db) => db.exec(deviceUserSchema) },
 ];
 
 /** One cached environment (the Env as JSON); `pinned` ones (registered, created) stay when their folder is gone. */

@@ -1,0 +1,75 @@
+import type { JobState } from '../../../app/contract/jobs';
+
+/**
+ * Where a job runs: the local queue, a Docker sandbox, a Slurm cluster (local or over SSH), a Ray cluster.
+ * Every backend is a peer behind this interface; the job service keeps the store, runs, logs-as-artifacts,
+ * metrics and lineage the same for all of them.
+ */
+export type JobBackendKind = 'local' | 'sandbox' | 'slurm' | 'ray';
+
+/** Resources asked for a job; each backend maps what it can (and says what it ignored). */
+export interface JobResources {
+  readonly cpus?: number;
+  readonly memoryMb?: number;
+  /** GPU count (cluster) or indices (local, as CUDA_VISIBLE_DEVICES). */
+  readonly gpus?: number | readonly number[];
+  readonly timeLimitMinutes?: number;
+  /** Slurm partition or Ray entrypoint resources queue. */
+  readonly partition?: string;
+}
+
+/** What a backend is handed to start one job (or one array of trials). */
+export interface BackendSubmission {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly name: string;
+  /** The script and its arguments, as the user gave them (paths local to the workstation). */
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** The interpreter to run the script with (the env's python, or `python3` on a remote). */
+  readonly python: string;
+  /** ORRERY_* variables and the env's activation (PATH, VIRTUAL_ENV / CONDA_PREFIX). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: JobResources;
+  /** A sweep fanned out as one array job: trial i gets ORRERY_TRIAL=i and its own run id. */
+  readonly array?: { readonly count: number; readonly runIds: readonly string[] };
+}
+
+/** How a backend finds its job again (stored with the job; survives an Orrery restart). */
+export interface BackendHandle {
+  readonly backend: JobBackendKind;
+  /** The engine's id: a pid, a container id, a Slurm job id (`123` or `123_4`), a Ray submission id. */
+  readonly externalId: string;
+  /** The cluster profile it was sent to, when not local. */
+  readonly clusterId?: string;
+}
+
+/** A job's state as the engine reports it, mapped onto Orrery's states. */
+export interface BackendStatus {
+  readonly state: JobState;
+  /** The engine's own state word (RUNNING, TIMEOUT, OUT_OF_MEMORY, PENDING (Resources), …). */
+  readonly engineState?: string;
+  /** Why it failed, was cancelled or lost (time limit, memory, node failure, the engine's message). */
+  readonly reason?: string;
+  readonly exitCode?: number | null;
+  readonly startedAt?: number | null;
+  readonly endedAt?: number | null;
+}
+
+/** A slice of a job's output stream; `nextOffset` is where the next read starts. */
+export interface BackendLogSlice {
+  readonly text: string;
+  readonly nextOffset: number;
+}
+
+/** One place jobs can run. */
+export interface JobBackend {
+  readonly kind: JobBackendKind;
+  submit(submission: BackendSubmission): Promise<BackendHandle>;
+  status(handle: BackendHandle): Promise<BackendStatus>;
+  /** Reads the stream from `offset`; following is polling this until the job has ended and the slice is empty. */
+  logs(handle: BackendHandle, stream: 'stdout' | 'stderr', offset: number): Promise<BackendLogSlice>;
+  cancel(handle: BackendHandle): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+/** Project schema 8: the sandbox audit log. */
+export const sandboxSchema = `
+`;
