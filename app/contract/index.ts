@@ -11,6 +11,7 @@ import { runCalls, runEvents } from './runs';
 import { systemCalls, systemEvents } from './system';
 import { templateCalls } from './templates';
 import { deployCalls, deployEvents } from './deploy';
+import { packageCalls, packageEvents } from './packages';
 import { sandboxCalls, sandboxEvents } from './sandbox';
 import { clusterCalls, clusterEvents } from './clusters';
 import { terminalCalls, terminalEvents } from './terminal';
@@ -28,6 +29,7 @@ export * from './jobs';
 export * from './templates';
 export * from './prompts';
 export * from './models';
+export * from './packages';
 export * from './deploy';
 export * from './sandbox';
 export * from './clusters';
@@ -47,6 +49,7 @@ export const calls = {
   ...templateCalls,
   ...promptCalls,
   ...modelCalls,
+  ...packageCalls,
   ...deployCalls,
   ...sandboxCalls,
   ...clusterCalls,
@@ -63,6 +66,7 @@ export const events = {
   ...runEvents,
   ...jobEvents,
   ...promptEvents,
+  ...packageEvents,
   ...deployEvents,
   ...sandboxEvents,
   ...clusterEvents,

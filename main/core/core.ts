@@ -117,6 +117,8 @@ export function createCore(options: CoreOptions): Core {
     platform: options.platform ?? headlessPlatform,
   });
   const tracking = new TrackingService({ bus, logger: logger.child('tracking'), clock, projects, allowedRoots });
+  const platform = options.platform ?? headlessPlatform;
+  const clusters = new ClusterService({ bus, logger: logger.child('clusters'), clock, projects, user, tasks, platform, env, userHome });
   const jobs = new JobService({
     bus,
     logger: logger.child('jobs'),
@@ -128,6 +130,8 @@ export function createCore(options: CoreOptions): Core {
     env,
     resourcesDir,
     ingest: tracking,
+    clusters,
+    sandbox,
     ...(options.jobOptions ? { options: options.jobOptions } : {}),
   });
   const templates = new TemplateService({ logger: logger.child('templates'), projects, resourcesDir });
@@ -144,9 +148,7 @@ export function createCore(options: CoreOptions): Core {
     env,
   });
   const models = new ModelService({ logger: logger.child('models'), clock, projects, envs, tasks, allowedRoots, env, resourcesDir });
-  const platform = options.platform ?? headlessPlatform;
   const deploy = new DeployService({ bus, logger: logger.child('deploy'), clock, projects, models, user, tasks, platform, allowedRoots, env, resourcesDir, userHome });
-  const clusters = new ClusterService({ bus, logger: logger.child('clusters'), clock, projects, user, tasks, platform, env, userHome });
   const services: Services = { app, user, projects, terminals, system, tasks, envs, notebooks, kernels, tracking, jobs, templates, prompts, models, deploy, sandbox, clusters };
   const dispatch = createDispatcher(createHandlers(services), logger.child('dispatch'));
 

@@ -1,3 +1,5 @@
+import { OrreryError } from '../../../app/contract';
+import type { ClusterDirectory, ClusterProfile } from '../jobs/backend';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
@@ -20,8 +22,17 @@ export interface ClusterServiceDeps {
 }
 
 /** Cluster profiles (Slurm over SSH or local, Ray) stored per user, their secrets encrypted, and their test. */
-export class ClusterService {
+export class ClusterService implements ClusterDirectory {
   constructor(readonly deps: ClusterServiceDeps) {}
+
+  profile(idOrName: string): ClusterProfile {
+    throw new OrreryError('not_found', `No cluster profile named ${idOrName}: add one with \`orrery cluster add\`.`);
+  }
+
+  async secret(id: string): Promise<string | null> {
+    void id;
+    return null;
+  }
 
   dispose(): void {}
 }

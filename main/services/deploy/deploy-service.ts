@@ -6,6 +6,7 @@ import type { TaskRegistry } from '../../core/tasks';
 import type { ModelService } from '../models/model-service';
 import type { ProjectService } from '../projects/project-service';
 import type { UserStore } from '../user/user-store';
+import { PackageService } from './package-service';
 
 /** What the package and deploy service needs. */
 export interface DeployServiceDeps {
@@ -25,7 +26,14 @@ export interface DeployServiceDeps {
 
 /** Edge packages of model versions and their deployment to devices over SSH. */
 export class DeployService {
-  constructor(readonly deps: DeployServiceDeps) {}
+  /** Building and verifying packages; deploys ship what it builds. */
+  readonly packages: PackageService;
 
-  dispose(): void {}
+  constructor(readonly deps: DeployServiceDeps) {
+    this.packages = new PackageService(deps);
+  }
+
+  dispose(): void {
+    this.packages.dispose();
+  }
 }

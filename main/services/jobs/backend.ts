@@ -73,3 +73,39 @@ export interface JobBackend {
   cancel(handle: BackendHandle): Promise<void>;
   dispose(): Promise<void>;
 }
+
+/** A stored cluster profile, as the job service needs it to build a backend (secrets are fetched separately). */
+export interface ClusterProfile {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'slurm' | 'ray';
+  /** Slurm: commands run on this machine (`local`) or on a login node over SSH (`ssh`). */
+  readonly transport?: 'local' | 'ssh';
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  /** Private key file for SSH (its passphrase, if any, is a secret). */
+  readonly keyPath?: string;
+  /** known_hosts file checked for the host key; default: ~/.ssh/known_hosts. */
+  readonly knownHostsPath?: string;
+  /** Ray: the dashboard / Jobs API address, e.g. http://127.0.0.1:8265. */
+  readonly address?: string;
+  readonly partition?: string;
+  /** Where code and runs go on the cluster (shared or copied); default: ~/.orrery/remote on the login node. */
+  readonly remoteDir?: string;
+  /** Resources used when a job names none. */
+  readonly defaults: JobResources;
+}
+
+/** What the job service asks the cluster service for. */
+export interface ClusterDirectory {
+  /** The profile by id or name; throws not_found (an OrreryError) when there is none. */
+  profile(idOrName: string): ClusterProfile;
+  /** The profile's decrypted secret (SSH key passphrase, Ray token), or null. */
+  secret(id: string): Promise<string | null>;
+}
+
+/** What the sandbox service gives the job service: a backend that runs jobs in hardened containers. */
+export interface SandboxJobBackends {
+  jobBackend(): JobBackend;
+}

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger';
 import { checkPathInRoots } from '../../core/paths';
 import type { ProcessRunner } from '../../core/process-runner';
 import type { OpenProject, ProjectService } from '../projects/project-service';
+import type { ClusterDirectory, SandboxJobBackends } from './backend';
 import { lastCheckpoint } from './checkpoints';
 import type { JobEnvs } from './job-launch';
 import { completeUtf8Length, defaultLogCapBytes, jobFolder, JobLogs } from './job-logs';
@@ -35,6 +36,10 @@ export interface JobServiceDeps {
   /** The tracking service, told which runs to follow and when to ingest; null until one exists. */
   readonly ingest?: RunIngest | null;
   readonly options?: Partial<JobRunnerOptions>;
+  /** Cluster profiles, for jobs sent to Slurm or Ray. */
+  readonly clusters?: ClusterDirectory;
+  /** Docker sandboxes, for jobs placed in a container. */
+  readonly sandbox?: SandboxJobBackends;
 }
 
 /** What a new job is: the parts of `job.submit` after validation, plus lineage. */

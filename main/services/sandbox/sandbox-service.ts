@@ -1,3 +1,4 @@
+import type { JobBackend, SandboxJobBackends } from '../jobs/backend';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
@@ -22,8 +23,12 @@ export interface SandboxServiceDeps {
 }
 
 /** Docker sandboxes: hardened containers for code, kernels and jobs, images, a warm pool and an audit log. */
-export class SandboxService {
+export class SandboxService implements SandboxJobBackends {
   constructor(readonly deps: SandboxServiceDeps) {}
+
+  jobBackend(): JobBackend {
+    throw new Error('SandboxService.jobBackend: not built yet');
+  }
 
   async dispose(): Promise<void> {}
 }

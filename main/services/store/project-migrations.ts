@@ -1,5 +1,5 @@
 import type { Migration } from './open-database';
-import { clusterProjectSchema } from '../clusters/cluster-schema';
+import { jobBackendSchema } from '../jobs/backend-schema';
 import { deploySchema } from '../deploy/deploy-schema';
 import { sandboxSchema } from '../sandbox/sandbox-schema';
 
@@ -360,5 +360,5 @@ export const projectMigrations: readonly Migration[] = [
   { version: 6, name: 'served requests', up: (db) => db.exec(projectSchemaV6) },
   { version: 7, name: 'edge packages and deployments', up: (db) => db.exec(deploySchema) },
   { version: 8, name: 'sandbox audit log', up: (db) => db.exec(sandboxSchema) },
-  { version: 9, name: 'job backends, clusters and sweeps', up: (db) => db.exec(clusterProjectSchema) },
+  { version: 9, name: 'job backends, clusters and sweeps', up: (db) => db.exec(jobBackendSchema) },
 ];

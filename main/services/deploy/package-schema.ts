@@ -1,0 +1,3 @@
+/** Part of project schema 7: edge packages built from model versions. */
+export const packageSchema = `
+`;
