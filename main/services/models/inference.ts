@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import type * as Ort from 'onnxruntime-node';
 import { errorCodes, OrreryError, type ErrorCode } from '../../../app/contract';
 import type { BenchResult, InferInput, InferResult, OnnxInfo, TensorInfo } from '../../../app/contract/models';
 import type { Task } from '../../core/tasks';
@@ -329,28 +331,96 @@ function workerError(response: { message: string; code?: string }, info: OnnxInf
   return new OrreryError('process_failed', `onnxruntime failed on ${file}: ${message.split('\n')[0]}`);
 }
 
+/**
+ * A model that runs in well under a frame is run on the calling thread: the hop to the worker and back (a thread
+ * wake-up each way, 100-400 µs on a busy machine) would cost more than the run. onnxruntime-node's `run` holds the
+ * event loop for the whole graph, so only models measured below this budget run inline; the rest stay off it.
+ */
+export const defaultInlineBudgetMs = 4;
+
+/** What the service has learnt about one model's run time (a moving average of session.run in ms). */
+interface RunCost {
+  ms: number;
+  inline: Promise<Ort.InferenceSession> | null;
+  /** The inline session once loaded (no await per call). */
+  loaded: Ort.InferenceSession | null;
+}
+
 /** Inference and latency benchmarks in onnxruntime-node, in a worker thread (sessions cached per file + threads). */
 export class InferenceService {
   private readonly client: WorkerClient;
   private readonly inferThreads: number;
+  private readonly inlineBudgetMs: number;
+  private readonly costs = new Map<string, RunCost>();
 
-  /** `inferThreads`: intra-op threads of the sessions `infer` uses (0: onnxruntime's default, one per core). */
-  constructor(options: { workerFile?: string; inferThreads?: number } = {}) {
+  /**
+   * `inferThreads`: intra-op threads of the sessions `infer` uses (0: onnxruntime's default, one per core).
+   * `inlineBudgetMs`: models whose runs take less than this run on the calling thread (0: always in the worker).
+   */
+  constructor(options: { workerFile?: string; inferThreads?: number; inlineBudgetMs?: number } = {}) {
     this.client = new WorkerClient(() => options.workerFile ?? inferenceWorkerFile());
     this.inferThreads = options.inferThreads ?? 0;
+    this.inlineBudgetMs = options.inlineBudgetMs ?? defaultInlineBudgetMs;
   }
 
   private session(file: string, info: OnnxInfo, threads: number): SessionRef {
     return { file, key: info.sha256, threads };
   }
 
+  /** Where the last runs of this model were measured, once the worker has run it (images always go to the worker). */
+  placement(info: Pick<OnnxInfo, 'sha256'>): 'inline' | 'worker' {
+    const cost = this.costs.get(info.sha256);
+    return cost && cost.ms < this.inlineBudgetMs ? 'inline' : 'worker';
+  }
+
+  private learn(key: string, ms: number): void {
+    const cost = this.costs.get(key);
+    if (!cost) this.costs.set(key, { ms, inline: null, loaded: null });
+    else cost.ms = cost.ms * 0.8 + ms * 0.2;
+  }
+
   async infer(file: string, info: OnnxInfo, input: InferInput, projectPath: string): Promise<InferResult> {
     const feeds = feedsOf(info, input, projectPath);
+    if (input.kind !== 'image' && this.placement(info) === 'inline') return this.inferInline(file, info, feeds as Record<string, WireTensor>);
     const { done } = this.client.request({ type: 'run', session: this.session(file, info, this.inferThreads), feeds }, buffersOf(feeds));
     const response = await done;
     if (!response.ok) throw workerError(response, info, file);
+    if (response.ms !== undefined) this.learn(info.sha256, response.ms);
     const outputs = (response.outputs ?? []).map((o) => ({ name: o.name ?? '', dtype: o.dtype, dims: o.dims, data: plain(o.data) }));
     return { outputs, topK: topKOf(info, outputs[0]), latencyMs: response.ms ?? 0 };
+  }
+
+  /** The same run on this thread, with a session of the same options as the worker's. */
+  private async inferInline(file: string, info: OnnxInfo, feeds: Record<string, WireTensor>): Promise<InferResult> {
+    const cost = this.costs.get(info.sha256)!;
+    let session = cost.loaded;
+    if (!session) {
+      cost.inline ??= loadInlineSession(file, this.inferThreads);
+      try {
+        session = cost.loaded = await cost.inline;
+      } catch (error) {
+        cost.inline = null;
+        cost.ms = Number.POSITIVE_INFINITY;
+        throw workerError({ message: error instanceof Error ? error.message : String(error) }, info, file);
+      }
+    }
+    const ort = ortModule!;
+    const tensors: Record<string, Ort.Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.dtype as 'float32', feed.data as Float32Array, feed.dims);
+    const started = performance.now();
+    let results: Ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await session.run(tensors);
+    } catch (error) {
+      throw workerError({ message: error instanceof Error ? error.message : String(error) }, info, file);
+    }
+    const ms = performance.now() - started;
+    this.learn(info.sha256, ms);
+    const outputs = session.outputNames.map((name) => {
+      const tensor = results[name]!;
+      return { name, dtype: tensor.type, dims: [...tensor.dims], data: plain(tensor.data as WireTensor['data']) };
+    });
+    return { outputs, topK: topKOf(info, outputs[0]), latencyMs: ms };
   }
 
   /** Loads the file in onnxruntime: null when it loads, else onnxruntime's message. */
@@ -390,11 +460,30 @@ export class InferenceService {
   /** Drops the cached sessions of a model (by sha256). */
   release(sha256: string): void {
     this.client.post({ id: 0, type: 'close', key: sha256 });
+    const inline = this.costs.get(sha256)?.inline;
+    this.costs.delete(sha256);
+    void inline?.then((session) => session.release()).catch(() => undefined);
   }
 
   dispose(): void {
     void this.client.dispose();
+    for (const key of [...this.costs.keys()]) this.release(key);
   }
+}
+
+let ortModule: typeof Ort | null = null;
+
+/** onnxruntime-node, loaded on first inline use (bundles start without the native module), then kept. */
+async function onnxruntime(): Promise<typeof Ort> {
+  ortModule ??= await import('onnxruntime-node');
+  return ortModule;
+}
+
+async function loadInlineSession(file: string, threads: number): Promise<Ort.InferenceSession> {
+  const ort = await onnxruntime();
+  const options: Ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', interOpNumThreads: 1 };
+  if (threads > 0) options.intraOpNumThreads = threads;
+  return ort.InferenceSession.create(file, options);
 }
 
 /** Loads a file once in a short-lived worker (inspection asks this when no service is at hand). */

@@ -153,3 +153,34 @@ describe('inference in the worker', () => {
     expect(after.outputs[0]!.dims).toEqual([1, 3]);
   });
 });
+
+describe('where a run happens', () => {
+  it('runs a model in the worker first, then on this thread once its runs are known to be short, with the same answer', async () => {
+    const adaptive = new InferenceService({ inlineBudgetMs: 1000 });
+    try {
+      const input = { kind: 'tensors' as const, tensors: { x: { data: [[0.1, 0.2, 0.3, 0.4]] } } };
+      expect(adaptive.placement(mlp)).toBe('worker');
+      const first = await adaptive.infer(mlpFile, mlp, input, dir);
+      expect(adaptive.placement(mlp)).toBe('inline');
+      const second = await adaptive.infer(mlpFile, mlp, input, dir);
+      expect(second.outputs).toEqual(first.outputs);
+      expect(second.topK).toEqual(first.topK);
+      // A wrong shape on the inline path is the same invalid_input as in the worker.
+      expect(await codeOf(adaptive.infer(mlpFile, mlp, { kind: 'tensors', tensors: { x: { data: [[1, 2, 3]] } } }, dir))).toMatch(/^invalid_input: .*expects/);
+    } finally {
+      adaptive.dispose();
+    }
+  });
+
+  it('keeps every run in the worker when its budget is 0 (a model slower than the budget never blocks the caller)', async () => {
+    const offThread = new InferenceService({ inlineBudgetMs: 0 });
+    try {
+      const input = { kind: 'tensors' as const, tensors: { x: { data: [[0.1, 0.2, 0.3, 0.4]] } } };
+      await offThread.infer(mlpFile, mlp, input, dir);
+      await offThread.infer(mlpFile, mlp, input, dir);
+      expect(offThread.placement(mlp)).toBe('worker');
+    } finally {
+      offThread.dispose();
+    }
+  });
+});
