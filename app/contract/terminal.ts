@@ -38,7 +38,17 @@ export const terminalCalls = {
   'terminal.resize': call('Resize the pty', z.object({ id: terminalId, cols, rows }).strict(), ack),
   'terminal.ack': call(
     'Flow control: a view has processed this many characters of output (the pty pauses while views lag far behind)',
-    z.object({ id: terminalId, chars: z.number().int().min(1).max(1_000_000_000) }).strict(),
+    z
+      .object({
+        id: terminalId,
+        chars: z.number().int().min(1).max(1_000_000_000),
+        /**
+         * A view that shows output in a bounded scrollback says how many lines it keeps: while views lag, plain
+         * lines that would scroll out of it unseen may then be left out (counted in `skipped` of terminal.data).
+         */
+        keepLines: z.number().int().min(1).max(10_000_000).optional(),
+      })
+      .strict(),
     ack,
   ),
   'terminal.kill': call('Close a terminal: its process tree ends', z.object({ id: terminalId }).strict(), ack),
@@ -51,6 +61,9 @@ export const terminalCalls = {
 
 /** Events from terminals, delivered per terminal id. */
 export const terminalEvents = {
-  'terminal.data': event('Output from the pty', z.object({ data: z.string() })),
+  'terminal.data': event(
+    'Output from the pty; `skipped`: UTF-8 bytes of plain lines left out before `data` (only for views that declared keepLines)',
+    z.object({ data: z.string(), skipped: z.number().int().min(0).optional() }),
+  ),
   'terminal.exit': event('The shell ended', z.object({ exitCode: z.number().int(), signal: z.number().int().nullable() })),
 } as const;

@@ -22,7 +22,7 @@ export function createHandlers(services: Services): Handlers {
     'terminal.list': () => terminals.list(),
     'terminal.write': (input) => terminals.write(input.id, input.data),
     'terminal.resize': (input) => terminals.resize(input.id, input.cols, input.rows),
-    'terminal.ack': (input) => terminals.ack(input.id, input.chars),
+    'terminal.ack': (input) => terminals.ack(input.id, input.chars, input.keepLines),
     'terminal.kill': (input) => terminals.kill(input.id),
     'terminal.replay': (input) => terminals.replay(input.id),
     'system.info': () => system.info(),

@@ -32,6 +32,8 @@ export interface Harness {
   readonly outsideDir: string;
   /** All output of a terminal so far. */
   output(id: string): string;
+  /** UTF-8 bytes the service said it left out of a terminal's output (views that declared keepLines). */
+  skipped(id: string): number;
   exits: Map<string, { exitCode: number; signal: number | null }>;
   dispose(): Promise<void>;
 }
@@ -47,12 +49,14 @@ export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLi
   const projects = new FakeProjects();
   projects.current = { path: projectDir };
   const chunks = new Map<string, string[]>();
+  const skipped = new Map<string, number>();
   const exits = new Map<string, { exitCode: number; signal: number | null }>();
   const unsubscribes = [
     bus.subscribe('terminal.data', anyId, ({ id, payload }) => {
       const list = chunks.get(id) ?? [];
       list.push(payload.data);
       chunks.set(id, list);
+      if (payload.skipped) skipped.set(id, (skipped.get(id) ?? 0) + payload.skipped);
     }),
     bus.subscribe('terminal.exit', anyId, ({ id, payload }) => exits.set(id, payload)),
   ];
@@ -76,6 +80,7 @@ export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLi
     outsideDir,
     exits,
     output: (id) => (chunks.get(id) ?? []).join(''),
+    skipped: (id) => skipped.get(id) ?? 0,
     async dispose() {
       await service.dispose();
       for (const unsubscribe of unsubscribes) unsubscribe();

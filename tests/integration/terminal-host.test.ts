@@ -106,6 +106,39 @@ describe.each(hosts.slice(0, 2))('flow control through the %s', (_name, factory)
     expect(body).toBe(Array.from({ length: count }, (_, i) => `${i + 1}\r\n`).join(''));
   });
 
+  it('holds output for a lagging view that said how many lines it keeps, leaving out only lines it could never show', async () => {
+    const h = (harness = await createHarness(factory(), { highChars: 64 * 1024, lowChars: 16 * 1024, staleMs: 60_000 }));
+    const { id } = await h.service.create({});
+    const keepLines = 500;
+    h.service.ack(id, 1, keepLines);
+    const count = 300_000;
+    h.service.write(id, `echo "start-$((6*7))"; seq 1 ${count}; echo "end-$((6*7))"; exit 3\r`);
+    // The view acknowledges slowly; the pty is not held back by it, so the command ends first.
+    let acked = 0;
+    const slowView = setInterval(() => {
+      const length = h.output(id).length;
+      if (length > acked) h.service.ack(id, Math.min(length - acked, 32 * 1024), keepLines);
+      acked = Math.min(length, acked + 32 * 1024);
+    }, 50);
+    try {
+      await waitFor('exit', () => h.exits.has(id), 30_000);
+    } finally {
+      clearInterval(slowView);
+    }
+    const output = h.output(id);
+    expect(output).toContain('start-42\r\n');
+    expect(output).toContain('end-42\r\n');
+    // Every byte is accounted for: sent, or left out and counted.
+    const numbers = output.split('\r\n').filter((line) => /^\d+$/.test(line)).map(Number);
+    const full = Array.from({ length: count }, (_, i) => `${i + 1}\r\n`).join('');
+    const sentBody = numbers.map((n) => `${n}\r\n`).join('');
+    expect(sentBody.length + h.skipped(id)).toBe(full.length);
+    expect(h.skipped(id)).toBeGreaterThan(full.length / 2);
+    // What was sent is in order, and its last `keepLines` numbers are the last ones printed, unbroken.
+    expect(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!)).toBe(true);
+    expect(numbers.slice(-keepLines)).toEqual(Array.from({ length: keepLines }, (_, i) => count - keepLines + 1 + i));
+  });
+
   it('resumes by itself when the view stops acknowledging', async () => {
     const h = (harness = await createHarness(factory(), { highChars: 64 * 1024, lowChars: 16 * 1024, staleMs: 200 }));
     const { id } = await h.service.create({});

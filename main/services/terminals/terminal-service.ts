@@ -8,6 +8,7 @@ import { anyId, type EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
 import { checkPathInRoots, isInside } from '../../core/paths';
 import { defaultFlowLimits, OutputFlow, type FlowLimits } from './flow-control';
+import { HeldOutput } from './held-output';
 import { OutputRing } from './output-ring';
 import type { PtyHost, PtyHostFactory } from './pty-host';
 import type { PtyMessage } from './pty-protocol';
@@ -47,6 +48,14 @@ interface Terminal {
   readonly projectPath: string;
   readonly output: OutputRing;
   readonly flow: OutputFlow;
+  /** Output held back while the views lag (instead of pausing the pty, when they declared the lines they keep). */
+  readonly held: HeldOutput;
+  holding: boolean;
+  /** The pty itself is paused: the views lag and declared nothing, or the hold is full. */
+  ptyPaused: boolean;
+  /** The most lines a view said it keeps, and when a view last acknowledged without saying (null: never). */
+  keepLines: number | null;
+  plainAckAt: number | null;
   /** Settles when the host answered the spawn. */
   readonly started: Promise<void>;
   readonly exited: Promise<void>;
@@ -60,6 +69,10 @@ interface PendingSpawn {
 
 const ok = { ok: true } as const;
 const spawnTimeoutMs = 10_000;
+/** Output held for lagging views beyond this pauses the pty (at least the window, and room to find unseen lines). */
+function holdCapChars(limits: FlowLimits): number {
+  return Math.max(limits.highChars, 1024 * 1024);
+}
 /** After SIGHUP, how long a terminal's processes get before SIGKILL. */
 const killGraceMs = 1500;
 
@@ -140,9 +153,15 @@ export class TerminalService {
     return ok;
   }
 
-  /** Flow control: a view has processed `chars` characters of this terminal's output. */
-  ack(id: string, chars: number): typeof ok {
-    this.require(id).flow.acked(chars);
+  /**
+   * Flow control: a view has processed `chars` characters of this terminal's output; `keepLines`, when it shows
+   * output in a bounded scrollback, lets the service leave out lines that would scroll out of it unseen.
+   */
+  ack(id: string, chars: number, keepLines?: number): typeof ok {
+    const terminal = this.require(id);
+    if (keepLines === undefined) terminal.plainAckAt = this.deps.clock.now();
+    else terminal.keepLines = Math.max(terminal.keepLines ?? 0, keepLines);
+    terminal.flow.acked(chars);
     return ok;
   }
 
@@ -207,22 +226,38 @@ export class TerminalService {
   private track(id: string, projectPath: string, info: TerminalInfo, started: Promise<number>): Terminal {
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => (markExited = resolve));
+    const limits = this.deps.flowLimits ?? defaultFlowLimits;
     const flow = new OutputFlow(
       {
         pause: () => {
-          this.host.pause(id);
+          if (this.keepLinesOf(terminal) !== null) terminal.holding = true;
+          else this.pausePty(terminal);
           this.watchFlow();
         },
-        resume: () => this.host.resume(id),
+        resume: () => {
+          if (terminal.holding) {
+            terminal.holding = false;
+            this.sendHeld(terminal);
+          }
+          if (terminal.ptyPaused && terminal.held.chars <= holdCapChars(limits)) {
+            terminal.ptyPaused = false;
+            this.host.resume(id);
+          }
+        },
       },
       this.deps.clock,
-      this.deps.flowLimits ?? defaultFlowLimits,
+      limits,
     );
     const terminal: Terminal = {
       info,
       projectPath,
       output: new OutputRing(),
       flow,
+      held: new HeldOutput(),
+      holding: false,
+      ptyPaused: false,
+      keepLines: null,
+      plainAckAt: null,
       started: started.then(() => undefined, () => markExited()),
       exited,
       markExited,
@@ -239,6 +274,7 @@ export class TerminalService {
       case 'data': {
         const terminal = this.find(message.id);
         if (!terminal) return;
+        if (terminal.holding) return this.hold(terminal, message.data);
         terminal.output.push(message.data);
         this.deps.bus.publish('terminal.data', message.id, { data: message.data });
         terminal.flow.sent(message.data.length);
@@ -247,6 +283,8 @@ export class TerminalService {
       case 'exit': {
         const terminal = this.find(message.id);
         if (!terminal) return;
+        // Output still held goes out before the exit (the views get it whatever their lag).
+        this.sendHeld(terminal);
         terminal.info = { ...terminal.info, exitCode: message.exitCode };
         terminal.markExited();
         this.deps.bus.publish('terminal.exit', message.id, { exitCode: message.exitCode, signal: message.signal });
@@ -261,6 +299,37 @@ export class TerminalService {
       case 'disposed':
         return;
     }
+  }
+
+  /** Lines the views keep, while every view acknowledging lately has said so; else null (nothing is left out). */
+  private keepLinesOf(terminal: Terminal): number | null {
+    const { staleMs } = this.deps.flowLimits ?? defaultFlowLimits;
+    if (terminal.keepLines === null) return null;
+    if (terminal.plainAckAt !== null && this.deps.clock.now() - terminal.plainAckAt <= staleMs) return null;
+    return terminal.keepLines;
+  }
+
+  /** Holds output while the views lag, leaving out lines they could never show; a full hold pauses the pty. */
+  private hold(terminal: Terminal, data: string): void {
+    terminal.held.push(data);
+    const keep = this.keepLinesOf(terminal);
+    if (keep !== null) terminal.held.compact(keep);
+    if (!terminal.ptyPaused && terminal.held.chars > holdCapChars(this.deps.flowLimits ?? defaultFlowLimits)) this.pausePty(terminal);
+  }
+
+  private pausePty(terminal: Terminal): void {
+    if (terminal.ptyPaused) return;
+    terminal.ptyPaused = true;
+    this.host.pause(terminal.info.id);
+  }
+
+  /** Sends what was held (and says how many bytes were left out of it). */
+  private sendHeld(terminal: Terminal): void {
+    const { data, skipped } = terminal.held.take();
+    if (data.length === 0 && skipped === 0) return;
+    terminal.output.push(data);
+    this.deps.bus.publish('terminal.data', terminal.info.id, skipped > 0 ? { data, skipped } : { data });
+    terminal.flow.sent(data.length);
   }
 
   /** Checks paused terminals every half second until none is paused. */

@@ -1,3 +1,5 @@
+import { unseenRun } from '../../../app/lib/terminal-lines';
+
 /** The part of an xterm.js Terminal the pump writes to. */
 export interface WriteTarget {
   write(data: string, callback?: () => void): void;
@@ -41,12 +43,6 @@ export interface PumpOptions {
 const skipScanChars = 256 * 1024;
 /** A run of unseen lines shorter than this is parsed anyway (not worth the copy). */
 const skipMinChars = 64 * 1024;
-/**
- * Anything that can change the terminal's state beyond the characters of its own line: C0 controls other than
- * tab and CR LF, DEL, C1 controls, a CR not followed by LF, an LF not preceded by CR.
- */
-const notPlain = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)|[^\r]\n|^\n/;
-
 /**
  * Measured with `npm run bench -- terminal`: spacing writes in a flood cuts Chromium's drawing work (xterm.js
  * draws at most once per write). 100 ms and 2 MiB writes took less page CPU per MB than 50 ms and 1 MiB on a
@@ -134,12 +130,8 @@ export class OutputPump {
   }
 
   /**
-   * During a flood, output can hold far more lines than the terminal keeps: lines that would scroll past the end
-   * of the scrollback before they could ever be drawn. When such a run of lines is plain text (printable
-   * characters and tabs, each line ended by CR LF, nothing that moves the cursor or changes modes), parsing it
-   * has no effect that survives the lines after it: those (at least scrollback + 2 × rows of them) push every
-   * row it would have written out of the screen and the scrollback, and it sets no state. So it is counted as
-   * written (and acknowledged) without being parsed. Anything else in the run, and the run is parsed whole.
+   * During a flood, output can hold far more lines than the terminal keeps (see app/lib/terminal-lines.ts): a plain
+   * run of lines that would scroll out unseen is counted as written (and acknowledged) without being parsed.
    */
   private skipUnseen(): void {
     const keep = this.options.keepLines?.();
@@ -148,21 +140,10 @@ export class OutputPump {
     while (count < this.queue.length && this.queue[count]!.kind === 'live') count++;
     const text = count === 1 ? this.queue[0]!.data : this.queue.slice(0, count).map((item) => item.data).join('');
     if (text.length < skipScanChars) return;
-    // The run starts after the first line end (the line in progress before it is finished as usual)…
-    const first = text.indexOf('\r\n');
-    if (first === -1) return;
-    const start = first + 2;
-    // …and ends where the last `keep` lines begin.
-    let cut = text.length;
-    for (let line = 0; line <= keep; line++) {
-      cut = text.lastIndexOf('\r\n', cut - 1);
-      if (cut < start) return;
-    }
-    cut += 2;
-    if (cut - start < skipMinChars) return;
-    const unseen = text.slice(start, cut);
-    if (notPlain.test(unseen)) return;
-    const rest = text.slice(0, start) + text.slice(cut);
+    const run = unseenRun(text, keep, skipMinChars);
+    if (!run) return;
+    const unseen = text.slice(run.start, run.end);
+    const rest = text.slice(0, run.start) + text.slice(run.end);
     this.queue.splice(0, count, { data: rest, kind: 'live' });
     this.queuedChars -= unseen.length;
     this.onWritten(unseen, 'live');

@@ -5,6 +5,7 @@ import type { OrreryClient } from '../../client/types';
 import { defaultPumpOptions, OutputPump, utf8Length, type OutputKind } from './output-pump';
 import { clipboardKeys } from './terminal-keys';
 import { terminalFontFamily, terminalTheme } from './terminal-theme';
+import { keepLinesFor, terminalScrollback } from '../../../app/lib/terminal-lines';
 
 /** What a session needs from its surroundings. */
 export interface SessionOptions {
@@ -40,6 +41,8 @@ export class TerminalSession {
   private readonly stops: (() => void)[] = [];
   private exitShown = false;
   private bytesWritten = 0;
+  /** Bytes main left out of the output not yet counted (they count with the next live write). */
+  private skippedBytes = 0;
   private unacked = 0;
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
@@ -57,7 +60,7 @@ export class TerminalSession {
       theme: terminalTheme(options.theme),
       cols: info.cols,
       rows: info.rows,
-      scrollback: 5000,
+      scrollback: terminalScrollback,
       cursorBlink: true,
     });
     this.term.loadAddon(this.fit);
@@ -105,21 +108,30 @@ export class TerminalSession {
   private newPump(): OutputPump {
     return new OutputPump(this.term, (chunk, kind) => this.onWritten(chunk, kind), {
       ...defaultPumpOptions,
-      keepLines: () => (this.term.options.scrollback ?? 0) + 2 * this.term.rows + 8,
+      keepLines: () => this.keepLines(),
     });
+  }
+
+  /** Lines this terminal can still show (its scrollback and screen, with a margin): output beyond can be left out. */
+  private keepLines(): number {
+    return keepLinesFor(this.term.rows, this.term.options.scrollback ?? 0);
   }
 
   /** xterm.js processed a write: count its bytes, acknowledge live output (flow control in main). */
   private onWritten(chunk: string, kind: OutputKind): void {
     if (kind === 'notice') return;
     this.bytesWritten += utf8Length(chunk);
+    if (kind === 'live') {
+      this.bytesWritten += this.skippedBytes;
+      this.skippedBytes = 0;
+    }
     this.scheduleProgress();
     if (kind !== 'live') return;
     this.unacked += chunk.length;
     if (this.unacked >= ackStepChars || this.pump.backlog === 0) {
       const chars = this.unacked;
       this.unacked = 0;
-      this.client.call('terminal.ack', { id: this.info.id, chars }).catch(() => undefined);
+      this.client.call('terminal.ack', { id: this.info.id, chars, keepLines: this.keepLines() }).catch(() => undefined);
     }
   }
 
@@ -127,7 +139,13 @@ export class TerminalSession {
   private connect(): void {
     let held: (() => void)[] | null = [];
     const deliver = (write: () => void) => (held ? held.push(write) : write());
-    const stopData = this.client.on('terminal.data', this.info.id, ({ data }) => deliver(() => this.pump.push(data)));
+    const stopData = this.client.on('terminal.data', this.info.id, ({ data, skipped }) =>
+      deliver(() => {
+        // Lines main left out (they would have scrolled out unseen) count as processed with the output after them.
+        this.skippedBytes += skipped ?? 0;
+        this.pump.push(data);
+      }),
+    );
     const stopExit = this.client.on('terminal.exit', this.info.id, ({ exitCode }) => deliver(() => this.showExit(exitCode)));
     this.stops.push(stopData, stopExit);
     this.client

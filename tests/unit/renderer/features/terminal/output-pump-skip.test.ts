@@ -89,11 +89,29 @@ describe('OutputPump: skipping lines that scroll out unseen', () => {
     expect(parsed).toBeLessThan(stream.length / 4);
   });
 
-  it('parses every character when the flood holds anything but plain lines', async () => {
+  it('parses every character up to the last one that is not plain, and only plain lines after it may be skipped', async () => {
     for (const odd of ['\x1b[31m', '\x07', '\n', 'a\rb', '\x9b', '\x0e']) {
       const lines = plainLines(10_000, 11);
       const middle = lines.indexOf('\r\n', lines.length / 2) + 2;
       const stream = `${lines.slice(0, middle)}odd ${odd} line\r\n${lines.slice(middle)}`;
+      const reference = terminal();
+      await write(reference, stream);
+      const piped = terminal();
+      const { parsed } = await throughPump(piped, chunked(stream, 400_000));
+      expect(parsed, JSON.stringify(odd)).toBeGreaterThan(middle + 10);
+      expect(parsed, JSON.stringify(odd)).toBeLessThan(stream.length);
+      expect(state(piped)).toEqual(state(reference));
+    }
+  });
+
+  it('parses every character when a line that is not plain comes just before the lines the terminal keeps', async () => {
+    const keep = scrollback + 2 * rows + 8;
+    for (const odd of ['\x1b[31m', '\x07', '\n', 'a\rb', '\x9b', '\x0e']) {
+      const lines = plainLines(10_000, 13);
+      let near = lines.length;
+      for (let i = 0; i < keep + 3; i++) near = lines.lastIndexOf('\r\n', near - 1);
+      near += 2;
+      const stream = `${lines.slice(0, near)}odd ${odd} line\r\n${lines.slice(near)}`;
       const reference = terminal();
       await write(reference, stream);
       const piped = terminal();
