@@ -192,6 +192,39 @@ test.describe('notebooks on a real kernel in Chromium', () => {
     await expect(area.getByTestId('kernel-status')).toHaveText(/shutdown|dead/);
   });
 
+  test('the first edit on a fresh page: a plain editor takes the typing at once, then Monaco with the same text and cursor', async ({ page, orrery }) => {
+    // Monaco's bundle is held back until the typing is done, so the plain editor is what takes it.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/monaco.js', async (route) => {
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.goto(orrery.url);
+    await page.getByRole('button', { name: 'Notebooks', exact: true }).click();
+    const area = page.getByRole('region', { name: 'Notebooks' });
+    await area.getByRole('button', { name: 'New Notebook' }).click();
+    await area.getByLabel('New notebook name').fill('first-edit');
+    await area.getByLabel('New notebook name').press('Enter');
+    await expect(area.getByRole('tab', { name: /first-edit\.ipynb/ })).toBeVisible();
+    await cell(page, 0).click();
+    const plain = cell(page, 0).getByTestId('cell-editor-plain');
+    await expect(plain).toBeFocused();
+    await page.keyboard.type('x = 4');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('y = x');
+    release();
+    const monaco = cell(page, 0).locator('.monaco-editor');
+    await expect(monaco).toHaveClass(/\bfocused\b/);
+    await expect(plain).toHaveCount(0);
+    // Typing goes on where it stopped.
+    await page.keyboard.type(' * 2');
+    await expect(cell(page, 0).locator('.view-lines')).toHaveText(/x\s=\s4\s*y\s=\sx\s\*\s2/);
+    await page.keyboard.press('Shift+Enter');
+    await expect(area.getByTestId('save-state')).not.toHaveText('error');
+  });
+
   test('markdown, LaTeX and rich outputs render; HTML is sanitized and isolated', async ({ page, orrery }, testInfo) => {
     await page.setViewportSize({ width: 1400, height: 900 });
     const violations = cspViolations(page);

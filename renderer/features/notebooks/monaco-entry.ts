@@ -35,6 +35,8 @@ export interface CellEditorOptions {
   readonly onChange: (value: string) => void;
   readonly onCommand: (command: CellEditorCommand) => void;
   readonly onHeight: (height: number) => void;
+  /** Where the cursor (or selection) starts, as offsets in `value`: carried over from the plain editor. */
+  readonly selection?: { readonly start: number; readonly end: number };
 }
 
 /** The handle the notebook keeps of one editor. */
@@ -124,6 +126,11 @@ export function createCellEditor(container: HTMLElement, options: CellEditorOpti
   model.onDidChangeContent(() => {
     if (!applying) options.onChange(model.getValue());
   });
+  if (options.selection) {
+    const start = model.getPositionAt(options.selection.start);
+    const end = model.getPositionAt(options.selection.end);
+    editor.setSelection(new monaco.Selection(start.lineNumber, start.column, end.lineNumber, end.column));
+  }
   editor.onDidContentSizeChange((event) => options.onHeight(event.contentHeight));
   options.onHeight(editor.getContentHeight());
   const noWidget = '!suggestWidgetVisible && !findWidgetVisible && !parameterHintsVisible';
