@@ -9,6 +9,21 @@ const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'a run id is
 
 export const jobStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'lost'] as const;
 export const jobStreams = ['stdout', 'stderr'] as const;
+/** Where a job runs: this machine's queue, a Docker sandbox, a Slurm cluster, a Ray cluster. */
+export const jobBackends = ['local', 'sandbox', 'slurm', 'ray'] as const;
+
+/** Resources asked of a cluster (each backend maps what it can). */
+export const jobResourcesSchema = z
+  .object({
+    cpus: z.number().int().min(1).max(4096).optional(),
+    memoryMb: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    /** GPU count on a cluster. */
+    gpus: z.number().int().min(0).max(1024).optional(),
+    timeLimitMinutes: z.number().int().min(1).max(525_600).optional(),
+    /** Slurm partition (or Ray queue). */
+    partition: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.,-]+$/, 'a partition name is letters, digits, _ . , and -').optional(),
+  })
+  .strict();
 
 /** One local training job: a Python script run in an env, recorded as (part of) a tracked run. */
 export const jobSchema = z.object({
@@ -39,6 +54,19 @@ export const jobSchema = z.object({
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
+  /** Where it runs. */
+  backend: z.enum(jobBackends),
+  /** The cluster profile it was sent to (Slurm, Ray); null on this machine. */
+  clusterId: z.string().nullable(),
+  /** The engine's id for it: a Slurm job id (`123`, `123_4` for an array task), a container, a Ray submission. */
+  externalId: z.string().nullable(),
+  /** The engine's own state word (PENDING, RUNNING, TIMEOUT, OUT_OF_MEMORY, …). */
+  engineState: z.string().nullable(),
+  /** Why it is waiting, failed, was cancelled or lost, in the engine's terms made readable (time limit, memory). */
+  reason: z.string().nullable(),
+  resources: jobResourcesSchema.nullable(),
+  /** The sweep it is a trial of. */
+  sweepId: z.string().nullable(),
 });
 
 const submitInput = z
@@ -55,6 +83,12 @@ const submitInput = z
     cwd: path.optional(),
     /** Continue this run (same run id) from its last checkpoint, given as ORRERY_RESUME. */
     resumeFromRun: runId.optional(),
+    /** Where to run it; default: `slurm`/`ray` when `cluster` is given (its profile's kind), else `local`. */
+    backend: z.enum(jobBackends).optional(),
+    /** The cluster profile (id or name) for a Slurm or Ray job. */
+    cluster: z.string().min(1).max(200).optional(),
+    /** Resources for a cluster job; the profile's defaults fill what is not given. */
+    resources: jobResourcesSchema.optional(),
   })
   .strict();
 
@@ -71,6 +105,49 @@ export const jobLogSliceSchema = z.object({
 });
 
 const byId = z.object({ id: jobIdSchema }).strict();
+
+/** A sweep: one spec fanned out into trials, each a tracked run with its params. */
+export const sweepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  script: z.string(),
+  backend: z.enum(jobBackends),
+  clusterId: z.string().nullable(),
+  /** The metric to compare trials by, and whether lower or higher is better. */
+  metric: z.string().nullable(),
+  goal: z.enum(['minimize', 'maximize']).nullable(),
+  trialCount: z.number().int(),
+  /** The Slurm array job id, when it ran as one. */
+  externalId: z.string().nullable(),
+  createdAt: z.number(),
+  /** Trials per job state. */
+  states: z.partialRecord(z.enum(jobStates), z.number().int()),
+});
+
+/** One trial of a sweep: its params, job and run, and the run's value of the sweep's metric (last logged). */
+export const sweepTrialSchema = z.object({
+  sweepId: z.string(),
+  index: z.number().int(),
+  jobId: z.string(),
+  runId: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  state: z.enum(jobStates),
+  metric: z.number().nullable(),
+});
+
+const sweepInput = z
+  .object({
+    /** The spec's YAML text (see docs or `orrery sweep --help`); errors name its line and column. */
+    spec: z.string().min(1).max(1_000_000),
+    /** Where relative paths of the spec start (the folder the spec file is in); default: the project folder. */
+    cwd: path.optional(),
+    /** Overrides the spec's cluster. */
+    cluster: z.string().min(1).max(200).optional(),
+    /** Overrides the spec's backend. */
+    backend: z.enum(jobBackends).optional(),
+    envId: z.string().min(1).max(128).optional(),
+  })
+  .strict();
 
 /** Calls on the local job queue. */
 export const jobCalls = {
@@ -97,6 +174,17 @@ export const jobCalls = {
     jobLogSliceSchema,
   ),
   'job.concurrency': call('How many jobs of the open project may run at once', noInput, z.object({ limit: z.number().int() })),
+  'job.sweep': call(
+    'Start a sweep from a YAML spec: a grid or random search over params, each trial a tracked run (a Slurm array on Slurm, N jobs on local)',
+    sweepInput,
+    z.object({ sweep: sweepSchema, jobs: z.array(jobSchema) }),
+  ),
+  'job.sweeps': call("The open project's sweeps, newest first", noInput, z.array(sweepSchema)),
+  'job.sweepTrials': call(
+    "A sweep's trials with their params, states and metric values (best first when the sweep names a metric)",
+    z.object({ id: z.string().min(1).max(64) }).strict(),
+    z.array(sweepTrialSchema),
+  ),
   'job.setConcurrency': call(
     'Set how many jobs of the open project may run at once (queued jobs start at once if the limit rose)',
     z.object({ limit: z.number().int().min(1).max(64) }).strict(),
@@ -127,3 +215,9 @@ export type Job = Readonly<z.output<typeof jobSchema>>;
 export type JobState = (typeof jobStates)[number];
 /** A job's output stream. */
 export type JobStream = (typeof jobStreams)[number];
+/** Where a job runs. */
+export type JobBackendName = (typeof jobBackends)[number];
+/** Resources asked of a cluster. */
+export type JobResourcesInput = z.output<typeof jobResourcesSchema>;
+export type Sweep = Readonly<z.output<typeof sweepSchema>>;
+export type SweepTrial = Readonly<z.output<typeof sweepTrialSchema>>;

@@ -81,6 +81,8 @@ export const kernelInfoSchema = z.object({
   startedAt: z.number(),
   /** Why it is dead, when it is. */
   reason: z.string().nullable(),
+  /** Set when it runs in a Docker sandbox: the image, the audit session (a new one after each restart) and the container. */
+  sandbox: z.object({ image: z.string(), sessionId: z.string(), containerId: z.string() }).optional(),
 });
 
 /** The live state of one cell as the kernel service knows it (it keeps receiving output while no view is open). */
@@ -145,7 +147,7 @@ export const notebookCalls = {
   'kernel.specs': call('Kernelspecs of an env (or of every known env)', z.object({ envId: envIdSchema.optional() }).strict().optional(), z.array(kernelSpecSchema)),
   'kernel.list': call('Running kernels', noInput, z.array(kernelInfoSchema)),
   'kernel.start': call(
-    "Start (or return the running) kernel of a notebook, in the given env or the project's default",
+    "Start (or return the running) kernel of a notebook, in the given env or the project's default; specName `sandbox:base`, `sandbox:project` or `sandbox:<image>` runs it in a Docker sandbox (no network, limits, the project read-only)",
     z.object({ notebookPath: path, envId: envIdSchema.optional(), specName: z.string().min(1).max(200).optional(), taskId: taskIdSchema.optional() }).strict(),
     kernelInfoSchema,
   ),

@@ -106,7 +106,21 @@ export function createCore(options: CoreOptions): Core {
     resourcesDir,
     userHome,
   });
-  const sandbox = new SandboxService({ bus, logger: logger.child('sandbox'), clock, projects, envs, user, tasks, allowedRoots, env, resourcesDir, userHome });
+  const sandbox = new SandboxService({
+    bus,
+    logger: logger.child('sandbox'),
+    clock,
+    projects,
+    envs,
+    user,
+    tasks,
+    allowedRoots,
+    env,
+    resourcesDir,
+    userHome,
+    // A one-shot CLI command would fill a pool only to throw it away at exit.
+    warmPool: options.host !== 'cli',
+  });
   const kernels = new KernelService({ bus, logger: logger.child('kernels'), clock, tasks, envs, projects, env, userHome, allowedRoots, sandbox });
   const notebooks = new NotebookService({ bus, logger: logger.child('notebooks'), clock, projects, kernels, allowedRoots, resourcesDir });
   const app = new AppService({
@@ -118,7 +132,7 @@ export function createCore(options: CoreOptions): Core {
   });
   const tracking = new TrackingService({ bus, logger: logger.child('tracking'), clock, projects, allowedRoots });
   const platform = options.platform ?? headlessPlatform;
-  const clusters = new ClusterService({ bus, logger: logger.child('clusters'), clock, projects, user, tasks, platform, env, userHome });
+  const clusters = new ClusterService({ bus, logger: logger.child('clusters'), clock, projects, user, tasks, platform, env, userHome, runner });
   const jobs = new JobService({
     bus,
     logger: logger.child('jobs'),

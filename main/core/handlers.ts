@@ -1,5 +1,6 @@
 import { clusterHandlers } from '../services/clusters/handlers';
 import { deployHandlers } from '../services/deploy/handlers';
+import { jobSweepHandlers } from '../services/jobs/handlers';
 import { sandboxHandlers } from '../services/sandbox/handlers';
 import type { Handlers } from './dispatch';
 import type { Services } from './services';
@@ -121,5 +122,6 @@ export function createHandlers(services: Services): Handlers {
     ...deployHandlers(deploy),
     ...sandboxHandlers(sandbox),
     ...clusterHandlers(clusters),
+    ...jobSweepHandlers(jobs),
   };
 }

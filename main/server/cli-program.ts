@@ -10,6 +10,9 @@ import { exitCodeForCommander, type CliContext, type CliIo, type CoreFactory } f
 import { registerEnvCommands } from './commands/env';
 import { CommandExit, registerJobCommands } from './commands/jobs';
 import { registerModelCommands } from './commands/model';
+import { registerSandboxCommands } from './commands/sandbox';
+import { registerClusterCommands } from './commands/cluster';
+import { registerDeployCommands, registerDeviceCommands } from './commands/model-deploy';
 import { registerNotebookCommands } from './commands/notebook';
 import { registerProjectCommands } from './commands/project';
 import { registerPromptCommands } from './commands/prompt';
@@ -63,6 +66,10 @@ export function createProgram(ctx: CliContext): Command {
   registerJobCommands(program, ctx);
   registerPromptCommands(program, ctx);
   registerModelCommands(program, ctx);
+  registerDeployCommands(program.commands.find((command) => command.name() === 'model')!, ctx);
+  registerDeviceCommands(program, ctx);
+  registerClusterCommands(program, ctx);
+  registerSandboxCommands(program, ctx);
   return program;
 }
 

@@ -6,6 +6,7 @@ import { NotebooksArea } from '../features/notebooks/notebooks-area';
 import { ProjectsArea } from '../features/projects/projects-area';
 import { PlaceholderArea } from '../features/placeholder/placeholder-area';
 import { PromptsArea } from '../features/prompts/prompts-area';
+import { SandboxArea } from '../features/sandbox/sandbox-area';
 import { TerminalArea } from '../features/terminal/terminal-area';
 import { areas, type AreaId } from './areas';
 
@@ -28,6 +29,8 @@ export function AreaView({ area }: { area: AreaId }) {
       return <PromptsArea />;
     case 'models':
       return <ModelsArea />;
+    case 'sandbox':
+      return <SandboxArea />;
     default:
       return <PlaceholderArea area={areas[area]} />;
   }

@@ -39,7 +39,7 @@ export const areas: Readonly<Record<AreaId, AreaMeta>> = {
   },
   prompts: { id: 'prompts', title: 'Prompts', summary: 'Prompt studio: providers, versioned prompts, side-by-side runs, history, test suites', arrivesWith: null },
   models: { id: 'models', title: 'Models', summary: 'Model registry: versions with lineage, ONNX inspection, inference, latency benchmarks, export', arrivesWith: null },
-  sandbox: { id: 'sandbox', title: 'Sandbox', summary: 'Docker sandboxes with limits', arrivesWith: 'the Docker sandboxes milestone' },
+  sandbox: { id: 'sandbox', title: 'Sandbox', summary: 'Docker sandboxes: status, images, running containers, the warm pool, the audit log', arrivesWith: null },
 };
 
 /** True for a string naming an area. */

@@ -1,12 +1,13 @@
 import type { StateCreator } from 'zustand';
 import type { CallInput } from '../../app/contract';
+import type { Deployment, Device } from '../../app/contract/deploy';
 import type { BenchResult, InferInput, InferResult, Model, ModelExport, ModelStage, ModelVersion, OnnxInfo } from '../../app/contract/models';
 import { errorMessage } from '../client/client-error';
 import type { OrreryClient } from '../client/types';
 import type { AppState } from './store';
 
 /** The tabs of a version's page. */
-export const versionTabs = ['overview', 'inspect', 'infer', 'bench', 'export'] as const;
+export const versionTabs = ['overview', 'inspect', 'infer', 'bench', 'export', 'package', 'deploy'] as const;
 export type VersionTab = (typeof versionTabs)[number];
 
 /** The Models area as the renderer shows it: the registry's lists, the version open and what was asked of it. */
@@ -52,6 +53,15 @@ export interface ModelsSlice {
   modelCard(): Promise<string>;
   /** Opens the open version's model card in a new tab (a blob page); a failure becomes a notice. */
   openModelCard(): Promise<void>;
+  /** The user's deploy devices (user-level, not per project). */
+  readonly devices: readonly Device[];
+  /** Deployments of the open model (every version), newest first. */
+  readonly deployments: readonly Deployment[];
+  loadDevices(): Promise<void>;
+  /** Throws for the form to show. */
+  addDevice(input: CallInput<'device.add'>): Promise<Device>;
+  removeDevice(name: string): Promise<void>;
+  loadDeployments(): Promise<void>;
 }
 
 /** The open version, from the loaded list. */
@@ -70,7 +80,7 @@ export function createModelsSlice(client: OrreryClient): StateCreator<AppState, 
       const { model, versions } = await client.call('model.get', { id });
       set({ modelVersions: versions, models: get().models.map((m) => (m.id === model.id ? model : m)) });
     };
-    const clearVersion = { inspection: null, inspectionError: null, inferResult: null, inferError: null, inferring: false, benchmarks: [], modelBenchmarks: [], modelExports: [] } as const;
+    const clearVersion = { inspection: null, inspectionError: null, inferResult: null, inferError: null, inferring: false, benchmarks: [], modelBenchmarks: [], modelExports: [], deployments: [] } as const;
 
     return {
       modelsLoadedFor: null,
@@ -80,6 +90,7 @@ export function createModelsSlice(client: OrreryClient): StateCreator<AppState, 
       modelVersions: [],
       openVersionId: null,
       versionTab: 'overview',
+      devices: [],
       ...clearVersion,
       async loadModels() {
         const project = get().current?.path ?? null;
@@ -118,6 +129,7 @@ export function createModelsSlice(client: OrreryClient): StateCreator<AppState, 
       },
       setVersionTab(tab) {
         set({ versionTab: tab });
+        if (tab === 'deploy') void Promise.allSettled([get().loadDevices(), get().loadDeployments()]);
         if ((tab === 'inspect' || tab === 'infer' || tab === 'bench') && !get().inspection && !get().inspectionError && get().openVersionId) void get().inspectVersion();
       },
       async registerModel(input) {
@@ -225,6 +237,36 @@ export function createModelsSlice(client: OrreryClient): StateCreator<AppState, 
           setTimeout(() => URL.revokeObjectURL(url), 60_000);
         } catch (error) {
           fail('Could not make the model card', error);
+        }
+      },
+      async loadDevices() {
+        try {
+          set({ devices: await client.call('device.list', undefined) });
+        } catch (error) {
+          fail('Could not list the devices', error);
+        }
+      },
+      async addDevice(input) {
+        const device = await client.call('device.add', input);
+        await get().loadDevices();
+        return device;
+      },
+      async removeDevice(name) {
+        try {
+          await client.call('device.remove', { name });
+          await get().loadDevices();
+        } catch (error) {
+          fail('Could not remove the device', error);
+        }
+      },
+      async loadDeployments() {
+        const version = openVersionOf(get());
+        if (!version) return;
+        try {
+          const deployments = await client.call('model.deployments', { model: version.modelName });
+          if (get().openVersionId === version.id) set({ deployments });
+        } catch (error) {
+          fail('Could not list the deployments', error);
         }
       },
     };

@@ -9,11 +9,12 @@ import { createNotebooksSlice, type NotebooksSlice } from './notebooks-slice';
 import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createPromptSuitesSlice, type PromptSuitesSlice } from './prompt-suites-slice';
 import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
+import { createSandboxSlice, type SandboxSlice } from './sandbox-slice';
 import { createSystemSlice, type SystemSlice } from './system-slice';
 import { createWorkbenchSlice, type WorkbenchSlice } from './workbench-slice';
 
 /** The one renderer store: every feature slice side by side. */
-export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice & PromptsSlice & PromptSuitesSlice & ModelsSlice;
+export type AppState = AppSlice & ProjectsSlice & SystemSlice & WorkbenchSlice & EnvsSlice & NotebooksSlice & ExperimentsSlice & JobsSlice & PromptsSlice & PromptSuitesSlice & ModelsSlice & SandboxSlice;
 
 /** The store's API (getState, setState, subscribe). */
 export type AppStore = StoreApi<AppState>;
@@ -32,6 +33,7 @@ export function createAppStore(client: OrreryClient): AppStore {
     ...createPromptsSlice(client)(...a),
     ...createPromptSuitesSlice(client)(...a),
     ...createModelsSlice(client)(...a),
+    ...createSandboxSlice(client)(...a),
   }));
 }
 

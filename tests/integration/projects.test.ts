@@ -204,6 +204,7 @@ describe('ProjectService', () => {
     expect([info.artifactCount, info.artifactBytes]).toEqual([2, 8]);
     expect(info.tables).toEqual([
       { name: 'artifacts', rows: 2 },
+      { name: 'deployments', rows: 0 },
       { name: 'env_locks', rows: 0 },
       { name: 'jobs', rows: 0 },
       { name: 'llm_calls', rows: 0 },
@@ -214,6 +215,7 @@ describe('ProjectService', () => {
       { name: 'model_aliases', rows: 0 },
       { name: 'model_benchmarks', rows: 0 },
       { name: 'model_exports', rows: 0 },
+      { name: 'model_packages', rows: 0 },
       { name: 'model_versions', rows: 0 },
       { name: 'models', rows: 0 },
       { name: 'project', rows: 1 },
@@ -224,10 +226,13 @@ describe('ProjectService', () => {
       { name: 'run_artifacts', rows: 0 },
       { name: 'run_events', rows: 0 },
       { name: 'runs', rows: 0 },
+      { name: 'sandbox_sessions', rows: 0 },
       { name: 'serve_requests', rows: 0 },
       { name: 'spool_offsets', rows: 0 },
       { name: 'suite_cells', rows: 0 },
       { name: 'suite_runs', rows: 0 },
+      { name: 'sweep_trials', rows: 0 },
+      { name: 'sweeps', rows: 0 },
     ]);
     const otherInfo = await service.info(path.join(root, 'other'));
     expect(otherInfo.project).toMatchObject({ id: other.id, name: 'Other' });

@@ -1,13 +1,14 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { modelFormats, modelStages, type Model, type ModelExport, type ModelFormat, type ModelStage, type ModelVersion } from '../../../app/contract';
+import { modelFormats, modelStages, type EdgePackage, type Model, type ModelExport, type ModelFormat, type ModelStage, type ModelVersion } from '../../../app/contract';
 import { formatBytes } from '../../../app/lib/format';
 import { absoluteDir, cliCall, printJson, usageError, withCore, type CliContext } from '../cli-context';
 import { formatTime, table } from './format';
 import { registerExportCommands } from './model-export';
 import { openModelProject, versionOf } from './model-common';
 import { registerOnnxCommands } from './model-onnx';
+import { registerPackageCommands } from './model-package';
 import { registerServeModelCommand } from './model-serve';
 import { resolveRunId } from './runs';
 
@@ -32,7 +33,7 @@ function exportLine(item: ModelExport): string {
 }
 
 /** A version in full: identity, lineage (run, git, env snapshot, datasets), params, metrics, exports. */
-export function describeVersion(version: ModelVersion, exports: readonly ModelExport[]): string {
+export function describeVersion(version: ModelVersion, exports: readonly ModelExport[], packages: readonly EdgePackage[] = []): string {
   const { lineage } = version;
   const lines = [
     table([
@@ -55,6 +56,7 @@ export function describeVersion(version: ModelVersion, exports: readonly ModelEx
   const metrics = Object.entries(lineage.metrics);
   if (metrics.length > 0) lines.push('Metrics', table(metrics.map(([key, value]) => [key, String(value)])));
   if (exports.length > 0) lines.push('Exports', table(exports.map((item) => [formatTime(item.createdAt), exportLine(item)])));
+  if (packages.length > 0) lines.push('Packages', table(packages.map((item) => [formatTime(item.createdAt), `${item.target}  ${item.fileName}  ${formatBytes(item.size)}  sha256 ${item.sha256.slice(0, 16)}…`] as const)));
   return lines.join('\n');
 }
 
@@ -154,13 +156,13 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         await openModelProject(ctx, command, core);
         if (isVersionRef(ref)) {
           const version = await versionOf(core, ref);
-          return { kind: 'version' as const, version, exports: await cliCall(core, 'model.exports', { versionId: version.id }) };
+          return { kind: 'version' as const, version, exports: await cliCall(core, 'model.exports', { versionId: version.id }), packages: await cliCall(core, 'model.packages', { versionId: version.id }) };
         }
         return { kind: 'model' as const, ...(await cliCall(core, 'model.get', { id: ref })) };
       });
       if (shown.kind === 'version') {
-        if (options.json) return printJson(ctx, { ...shown.version, exports: shown.exports });
-        return ctx.io.out(`${describeVersion(shown.version, shown.exports)}\n`);
+        if (options.json) return printJson(ctx, { ...shown.version, exports: shown.exports, packages: shown.packages });
+        return ctx.io.out(`${describeVersion(shown.version, shown.exports, shown.packages)}\n`);
       }
       if (options.json) return printJson(ctx, { model: shown.model, versions: shown.versions });
       const aliases = Object.entries(shown.model.aliases).map(([alias, version]) => `${alias} → v${version}`);
@@ -247,5 +249,6 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
   registerOnnxCommands(model, ctx);
   registerExportCommands(model, ctx);
   registerServeModelCommand(model, ctx);
+  registerPackageCommands(model, ctx);
 }
 

@@ -8,5 +8,14 @@ import { packageHandlers } from './package-handlers';
 export function deployHandlers(deploy: DeployService): Pick<Handlers, keyof typeof deployCalls | keyof typeof packageCalls> {
   return {
     ...packageHandlers(deploy.packages),
+    'device.list': () => deploy.devices.list(),
+    'device.add': (input) => deploy.devices.add(input),
+    'device.remove': (input) => deploy.devices.remove(input.name),
+    'device.test': (input) => deploy.devices.test(input.name),
+    'device.hostKey': (input) => deploy.devices.hostKey(input.name),
+    'device.trust': (input) => deploy.devices.trust(input),
+    'model.deploy': (input) => deploy.deploy(input),
+    'model.rollback': (input) => deploy.rollback(input),
+    'model.deployments': (input) => deploy.deployments(input),
   };
 }

@@ -33,7 +33,16 @@ export interface BackendSubmission {
   readonly env: Readonly<Record<string, string>>;
   readonly resources: JobResources;
   /** A sweep fanned out as one array job: trial i gets ORRERY_TRIAL=i and its own run id. */
-  readonly array?: { readonly count: number; readonly runIds: readonly string[] };
+  readonly array?: {
+    readonly count: number;
+    readonly runIds: readonly string[];
+    /** The Orrery job of each trial (ORRERY_JOB_ID); `jobId` above names the first. */
+    readonly jobIds?: readonly string[];
+    /** Variables of each trial on top of `env` (ORRERY_PARAMS, ORRERY_TRIAL). */
+    readonly taskEnv?: readonly Readonly<Record<string, string>>[];
+    /** Arguments of each trial after `args` (params passed as `--name value`). */
+    readonly taskArgs?: readonly (readonly string[])[];
+  };
 }
 
 /** How a backend finds its job again (stored with the job; survives an Orrery restart). */
@@ -43,6 +52,13 @@ export interface BackendHandle {
   readonly externalId: string;
   /** The cluster profile it was sent to, when not local. */
   readonly clusterId?: string;
+  /** The folder on the engine's side holding this job's files (logs, exit file), when the engine has one. */
+  readonly workDir?: string;
+}
+
+/** What `submit` answers: the job's handle, and for an array one handle per task (in trial order). */
+export interface BackendSubmitted extends BackendHandle {
+  readonly tasks?: readonly BackendHandle[];
 }
 
 /** A job's state as the engine reports it, mapped onto Orrery's states. */
@@ -66,8 +82,17 @@ export interface BackendLogSlice {
 /** One place jobs can run. */
 export interface JobBackend {
   readonly kind: JobBackendKind;
-  submit(submission: BackendSubmission): Promise<BackendHandle>;
+  submit(submission: BackendSubmission): Promise<BackendSubmitted>;
   status(handle: BackendHandle): Promise<BackendStatus>;
+  /** The states of many jobs in one question to the engine (one squeue for a 100-trial array), by externalId. */
+  statusMany?(handles: readonly BackendHandle[]): Promise<ReadonlyMap<string, BackendStatus>>;
+  /**
+   * Copies what the job's run wrote on the engine's side since the last call (append-only spool files) into the
+   * local run folder; backends sharing the project's folder leave this out. Called while it runs and once at the end.
+   */
+  syncRun?(handle: BackendHandle, runId: string, localRunFolder: string): Promise<void>;
+  /** Calls `listener` as soon as the engine can tell the job ended (sooner than the next poll); answers a stop. */
+  onEnded?(handle: BackendHandle, listener: () => void): () => void;
   /** Reads the stream from `offset`; following is polling this until the job has ended and the slice is empty. */
   logs(handle: BackendHandle, stream: 'stdout' | 'stderr', offset: number): Promise<BackendLogSlice>;
   cancel(handle: BackendHandle): Promise<void>;

@@ -27,13 +27,16 @@ export function jobEnvironment(input: {
 }): NodeJS.ProcessEnv {
   const { activated, row } = input;
   const env: NodeJS.ProcessEnv = { ...activated };
-  for (const key of ['ORRERY_RESUME', 'ORRERY_RUN_ID', 'ORRERY_JOB_ID']) delete env[key];
+  for (const key of ['ORRERY_RESUME', 'ORRERY_RUN_ID', 'ORRERY_JOB_ID', 'ORRERY_PARAMS', 'ORRERY_SWEEP_ID']) delete env[key];
   env.PYTHONPATH = [input.pythonDir, activated.PYTHONPATH].filter((part): part is string => Boolean(part)).join(path.delimiter);
   env.PYTHONUNBUFFERED = '1';
   env.ORRERY_PROJECT = input.projectPath;
   env.ORRERY_RUN_ID = row.run_id;
   env.ORRERY_JOB_ID = row.id;
   if (row.resume_path) env.ORRERY_RESUME = row.resume_path;
+  // A sweep trial reads its params as JSON (json.loads(os.environ["ORRERY_PARAMS"])).
+  if (row.params !== null) env.ORRERY_PARAMS = row.params;
+  if (row.sweep_id !== null) env.ORRERY_SWEEP_ID = row.sweep_id;
   const gpus = row.gpus === null ? null : (JSON.parse(row.gpus) as number[]);
   if (gpus !== null) {
     // nvidia-smi numbers GPUs by PCI bus; CUDA's default order (fastest first) may differ, so the indices a user

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { OrreryError } from '../../../app/contract';
 import type { Job } from '../../../app/contract/jobs';
 import type { Gpu } from '../../../app/models';
@@ -7,10 +6,13 @@ import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
 import type { ProcessRunner } from '../../core/process-runner';
 import type { OpenProject } from '../projects/project-service';
-import { gitCommit, jobEnvironment, lastLine, storeLogs, type JobEnvs } from './job-launch';
+import { finishJob } from './job-finish';
+import { gitCommit, jobEnvironment, lastLine, type JobEnvs } from './job-launch';
 import { exitFile, jobFolder, JobLogs } from './job-logs';
-import { groupAlive, isSameProcessAlive, killGroup, readExitFile, readProcStat, signalGroup, spawnJob } from './job-process';
-import { appendEvents, appendMetrics, writeRunJson, type SpoolEvent } from './job-spool';
+import { groupAlive, killGroup, readExitFile, signalGroup } from './job-process';
+import { localExternalId, type LocalBackend } from './local-backend';
+import type { BackendHandle } from './backend';
+import { appendEvents, appendMetrics, writeRunJson } from './job-spool';
 import { isTerminal, jobFromRow, JobStore, type JobRow } from './job-store';
 import { procUnits, sampleGpus, systemSeries, TreeSampler, type ProcUnits } from './job-telemetry';
 import { LogTail, type LogBatch, type LogTailOptions } from './log-tail';
@@ -34,6 +36,8 @@ export interface JobRunnerOptions {
   readonly telemetryMs: number;
   /** How often a re-adopted job (not Orrery's child) is checked for having ended. */
   readonly pollMs: number;
+  /** How often engine jobs (Slurm, Ray, sandbox) are asked for their state; default 1000. */
+  readonly enginePollMs?: number;
 }
 
 interface RunnerDeps {
@@ -46,6 +50,8 @@ interface RunnerDeps {
   readonly pythonDir: string;
   readonly ingest: RunIngest | null;
   readonly options: JobRunnerOptions;
+  /** Where the queue starts, checks and cancels its processes. */
+  readonly local: LocalBackend;
 }
 
 /** How a process ended, as far as Orrery knows. */
@@ -89,7 +95,7 @@ export class JobRunner {
     for (const row of store.unfinalized()) await this.finalize(row, generation);
     for (const row of store.running()) {
       if (generation !== this.generation) return;
-      const alive = row.pid !== null && (await isSameProcessAlive(row.pid, row.pid_start));
+      const alive = row.pid !== null && (await this.deps.local.status(this.localHandle(row))).state === 'running';
       if (alive) {
         await this.follow(row, null, generation);
         // Announced again: this core now follows it (a face that connected meanwhile learns it runs).
@@ -129,13 +135,13 @@ export class JobRunner {
       return;
     }
     if (active) {
-      active.cancelling ??= killGroup(row.pid, this.deps.options.graceMs);
+      active.cancelling ??= this.deps.local.cancel(this.localHandle(row));
       await active.cancelling;
       await this.waitForEnd(row.id);
       return;
     }
-    // Another Orrery process runs it (or none): kill it only when its pid is still that process.
-    if (await isSameProcessAlive(row.pid, row.pid_start)) await killGroup(row.pid, this.deps.options.graceMs);
+    // Another Orrery process runs it (or none): the backend kills it only when its pid is still that process.
+    await this.deps.local.cancel(this.localHandle(row));
     await this.finishGone(row, this.generation);
   }
 
@@ -213,60 +219,49 @@ export class JobRunner {
       warning = `The environment could not be locked: ${(error as Error).message}`;
     }
     const activated = this.deps.envs.activation(env, this.deps.env);
-    const folder = jobFolder(open.path, row.id);
-    const logs = new JobLogs(folder, this.deps.options.logCapBytes);
-    const fds = await logs.openForChild();
-    let child: ChildProcess;
-    try {
-      await writeRunJson(open.path, {
-        runId: row.run_id,
-        name: row.name,
-        jobId: row.id,
-        createdAtMs: this.deps.clock.now(),
-        pid: process.pid,
-        argv: [row.script, ...(JSON.parse(row.args) as string[])],
-        cwd: row.cwd,
-        gitCommit: await gitCommit(this.deps.runner, row.cwd, this.deps.env),
-        python: env.version,
-        envLockId,
-      });
-      if (warning) await appendEvents(open.path, row.run_id, row.id, [{ t: 'warning', message: warning, time: this.nowS() }]);
-      // A cancel that came while the env was being locked: the process is never started.
-      if (generation !== this.generation) {
-        // Another project opened meanwhile: the job waits for the next open of its own instead of starting unfollowed.
-        if (open.db.open) store.requeue(row.id);
-        return;
-      }
-      const fresh = store.require(row.id);
-      if (fresh.state !== 'running') return;
-      if (fresh.cancel_requested_at !== null) {
-        await this.end(fresh, { exitCode: null, signal: null }, generation);
-        return;
-      }
-      child = spawnJob({
-        python: env.python,
-        script: row.script,
-        args: JSON.parse(row.args) as string[],
-        cwd: row.cwd,
-        env: jobEnvironment({ activated, pythonDir: this.deps.pythonDir, projectPath: open.path, row }),
-        stdoutFd: fds.stdout,
-        stderrFd: fds.stderr,
-        exitFile: exitFile(folder),
-      });
-    } finally {
-      await fds.close();
+    await writeRunJson(open.path, {
+      runId: row.run_id,
+      name: row.name,
+      jobId: row.id,
+      createdAtMs: this.deps.clock.now(),
+      pid: process.pid,
+      argv: [row.script, ...(JSON.parse(row.args) as string[])],
+      cwd: row.cwd,
+      gitCommit: await gitCommit(this.deps.runner, row.cwd, this.deps.env),
+      python: env.version,
+      envLockId,
+      // A sweep trial's params are the run's params from its first line.
+      ...(row.params !== null ? { params: JSON.parse(row.params) as Record<string, unknown> } : {}),
+    });
+    if (warning) await appendEvents(open.path, row.run_id, row.id, [{ t: 'warning', message: warning, time: this.nowS() }]);
+    // A cancel that came while the env was being locked: the process is never started.
+    if (generation !== this.generation) {
+      // Another project opened meanwhile: the job waits for the next open of its own instead of starting unfollowed.
+      if (open.db.open) store.requeue(row.id);
+      return;
     }
-    const exited = new Promise<Outcome>((resolve) => child.once('exit', (code, signal) => resolve({ exitCode: code, signal })));
-    child.on('error', (error) => this.deps.logger.warn('job process error', { job: row.id, error }));
-    const pid = child.pid;
-    if (pid === undefined) {
-      const failure = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw failure;
+    const fresh = store.require(row.id);
+    if (fresh.state !== 'running') return;
+    if (fresh.cancel_requested_at !== null) {
+      await this.end(fresh, { exitCode: null, signal: null }, generation);
+      return;
     }
-    const startTicks = (await readProcStat(pid))?.startTicks ?? null;
+    const variables = jobEnvironment({ activated, pythonDir: this.deps.pythonDir, projectPath: open.path, row });
+    const handle = await this.deps.local.submit({
+      jobId: row.id,
+      runId: row.run_id,
+      name: row.name,
+      script: row.script,
+      args: JSON.parse(row.args) as string[],
+      cwd: row.cwd,
+      python: env.python,
+      env: Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+      resources: {},
+    });
+    const { pid, startTicks } = parseLocalHandle(handle);
     store.setProcess(row.id, pid, startTicks, envLockId, warning);
     this.deps.ingest?.watch(row.run_id);
-    await this.follow(store.require(row.id), exited, generation);
+    await this.follow(store.require(row.id), this.deps.local.exited(handle), generation);
     this.publish(store.require(row.id));
   }
 
@@ -296,11 +291,13 @@ export class JobRunner {
   }
 
   private async pollAdopted(job: ActiveJob, generation: number): Promise<void> {
-    if (job.ending || job.row.pid === null || (await isSameProcessAlive(job.row.pid, job.row.pid_start))) return;
+    if (job.ending || job.row.pid === null) return;
+    const status = await this.deps.local.status(this.localHandle(job.row));
+    if (status.state === 'running' || job.ending) return;
     if (job.poll) clearInterval(job.poll);
     job.poll = null;
     // Not Orrery's child: the status comes from the file the wrapper shell wrote; none means it was killed.
-    await this.ended(job, { exitCode: await readExitFile(exitFile(job.logs.folder)), signal: null }, generation);
+    await this.ended(job, { exitCode: status.exitCode ?? null, signal: null }, generation);
   }
 
   /** The process ended: wait for a cancel in progress, end what is left of its group (as Slurm does), finish. */
@@ -353,22 +350,8 @@ export class JobRunner {
   private async finalize(row: JobRow, generation: number): Promise<void> {
     const open = this.open;
     if (!open || generation !== this.generation) return;
-    const store = new JobStore(open.db);
-    const events: SpoolEvent[] = await storeLogs(open.artifacts, jobFolder(open.path, row.id), () => this.nowS());
-    const status = row.state === 'succeeded' ? 'finished' : row.state === 'cancelled' ? 'killed' : row.state === 'lost' ? 'lost' : 'failed';
-    events.push({ t: 'finish', status, time: this.nowS(), exit_code: row.exit_code });
-    await appendEvents(open.path, row.run_id, row.id, events);
-    // Ingested before the end is announced, so whoever waits for the job finds its run complete.
-    await this.unwatch(row.run_id);
-    try {
-      await this.deps.ingest?.ingestRun(row.run_id);
-    } catch (error) {
-      this.deps.logger.warn('ingesting the run of a job failed', { job: row.id, error });
-    }
-    if (generation !== this.generation) return;
-    store.markFinalized(row.id);
-    this.publish(store.require(row.id));
-    this.schedule();
+    const deps = { bus: this.deps.bus, logger: this.deps.logger, ingest: this.deps.ingest, nowS: () => this.nowS() };
+    if (await finishJob(deps, open, row, () => generation === this.generation)) this.schedule();
   }
 
   private startTelemetry(): void {
@@ -414,6 +397,11 @@ export class JobRunner {
     }
   }
 
+  /** The local backend's handle of a started job (its pid and start ticks are in the row, its files in its folder). */
+  private localHandle(row: JobRow): BackendHandle {
+    return { backend: 'local', externalId: localExternalId(row.pid ?? 0, row.pid_start), ...(this.open ? { workDir: jobFolder(this.open.path, row.id) } : {}) };
+  }
+
   private publish(row: JobRow): void {
     this.deps.bus.publish('job.changed', row.id, { job: jobFromRow(row) });
   }
@@ -421,6 +409,11 @@ export class JobRunner {
   private nowS(): number {
     return this.deps.clock.now() / 1000;
   }
+}
+
+function parseLocalHandle(handle: BackendHandle): { pid: number; startTicks: number | null } {
+  const [pid, ticks] = handle.externalId.split(':');
+  return { pid: Number(pid), startTicks: ticks ? Number(ticks) : null };
 }
 
 function gpusOf(row: JobRow): number[] | null {

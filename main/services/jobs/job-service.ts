@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { newId } from '../../../app/lib/ids';
 import { OrreryError, type CallOutput, type ParsedInput } from '../../../app/contract';
-import type { Job, JobStream } from '../../../app/contract/jobs';
+import type { Env } from '../../../app/models';
+import type { Job, JobBackendName, JobResourcesInput, JobStream, Sweep, SweepTrial } from '../../../app/contract/jobs';
 import type { Clock } from '../../core/clock';
 import type { EventBus } from '../../core/event-bus';
 import type { Logger } from '../../core/logger';
@@ -10,12 +11,19 @@ import { checkPathInRoots } from '../../core/paths';
 import type { ProcessRunner } from '../../core/process-runner';
 import type { OpenProject, ProjectService } from '../projects/project-service';
 import type { ClusterDirectory, SandboxJobBackends } from './backend';
+import { BackendFactory } from './backend-factory';
 import { lastCheckpoint } from './checkpoints';
+import { EngineJobs } from './engine-jobs';
+import { EngineSubmissions, type Placement } from './engine-submit';
 import type { JobEnvs } from './job-launch';
 import { completeUtf8Length, defaultLogCapBytes, jobFolder, JobLogs } from './job-logs';
 import { JobRunner, type JobRunnerOptions, type RunIngest } from './job-runner';
-import { jobFromRow, JobStore, type JobRow } from './job-store';
+import { LocalBackend } from './local-backend';
+import { isTerminal, jobFromRow, JobStore, type JobRow } from './job-store';
 import { newRunId, runFolder } from './job-spool';
+import { parseSweepSpec } from './sweeps/sweep-spec';
+import { SweepStore } from './sweeps/sweep-store';
+import { expandTrials, paramArgs } from './sweeps/sweep-trials';
 import { sampleGpus } from './job-telemetry';
 import { defaultTailOptions } from './log-tail';
 
@@ -58,15 +66,28 @@ interface JobSpec {
 }
 
 /**
- * The local job queue of the open project: jobs wait in FIFO order for a slot (project setting
+ * The jobs of the open project, wherever they run. Local jobs wait in FIFO order for a slot (project setting
  * `jobs.concurrency`, default 1) and for their GPUs, run detached so they outlive Orrery, and are re-adopted
- * (or found lost) when the project opens again. The process work lives in JobRunner.
+ * (or found lost) when the project opens again; the process work lives in JobRunner. Jobs on an engine (Slurm,
+ * Ray, a Docker sandbox) go through its JobBackend and are followed by EngineJobs, re-attached the same way.
  */
 export class JobService {
   private readonly runner: JobRunner;
+  /** This machine as a backend: the local queue starts, checks and cancels its processes through it. */
+  private readonly local: LocalBackend;
+  private readonly engine: EngineJobs;
+  private readonly submissions: EngineSubmissions;
+  private backends: BackendFactory | null = null;
   private readonly stopProjectWatch: () => void;
 
   constructor(private readonly deps: JobServiceDeps) {
+    const options: JobRunnerOptions = { graceMs: 10_000, logCapBytes: defaultLogCapBytes, tail: defaultTailOptions, telemetryMs: 1000, pollMs: 500, ...deps.options };
+    this.local = new LocalBackend({
+      graceMs: options.graceMs,
+      logCapBytes: options.logCapBytes,
+      folderOf: (jobId) => jobFolder(deps.projects.requireCurrent().path, jobId),
+      onProcessError: (jobId, error) => deps.logger.warn('job process error', { job: jobId, error }),
+    });
     this.runner = new JobRunner({
       bus: deps.bus,
       logger: deps.logger,
@@ -76,21 +97,53 @@ export class JobService {
       env: deps.env,
       pythonDir: path.join(deps.resourcesDir, 'python'),
       ingest: deps.ingest ?? null,
-      options: { graceMs: 10_000, logCapBytes: defaultLogCapBytes, tail: defaultTailOptions, telemetryMs: 1000, pollMs: 500, ...deps.options },
+      options,
+      local: this.local,
+    });
+    this.engine = new EngineJobs({
+      bus: deps.bus,
+      logger: deps.logger,
+      clock: deps.clock,
+      ingest: deps.ingest ?? null,
+      backendFor: (row) => this.requireBackends().forRow(row),
+      pollMs: deps.options?.enginePollMs ?? 1000,
+    });
+    this.submissions = new EngineSubmissions({
+      bus: deps.bus,
+      clock: deps.clock,
+      runner: deps.runner,
+      envs: deps.envs,
+      env: deps.env,
+      pythonDir: this.pythonDir(),
+      engine: this.engine,
+      backends: () => this.requireBackends(),
     });
     this.stopProjectWatch = deps.bus.subscribe('project.changed', '', (event) => {
-      this.runner.detach();
+      void this.runner.detach();
+      void this.detachEngine();
       if (event.payload.project) this.attachCurrent();
     });
     if (deps.projects.current()) this.attachCurrent();
   }
 
-  /** Queues a script; `not_found` for a script that is not there, `invalid_input` for GPUs this machine lacks. */
+  /**
+   * Queues a script locally, or submits it to a cluster or sandbox; `not_found` for a script that is not there,
+   * `invalid_input` for GPUs this machine lacks, the engine's own message when it refuses the job.
+   */
   async submit(input: ParsedInput<'job.submit'>): Promise<Job> {
     const open = this.deps.projects.requireCurrent();
     const cwd = await this.checkFolder(input.cwd ?? open.path);
     const script = await this.checkScript(path.resolve(cwd, input.script));
-    const envId = await this.envIdFor(input.envId ?? null);
+    const env = await this.envFor(input.envId ?? null);
+    const envId = env.id;
+    const placement = this.placementOf(input.backend ?? null, input.cluster ?? null, input.resources ?? {});
+    if (placement.backend !== 'local') {
+      const runId = newRunId();
+      const name = input.name ?? path.basename(script);
+      const [row] = this.submissions.insert(open, placement, [{ script, args: input.args, cwd, envId, name, runId, params: null }], null);
+      await this.submissions.submit(open, [row!], env);
+      return jobFromRow(new JobStore(open.db).require(row!.id));
+    }
     const gpus = input.gpus ?? null;
     if (gpus && gpus.length > 0) await this.checkGpus(gpus);
     const resume = input.resumeFromRun ? await this.resumePoint(open, input.resumeFromRun) : null;
@@ -137,6 +190,12 @@ export class JobService {
     const open = this.deps.projects.requireCurrent();
     const store = new JobStore(open.db);
     const row = store.require(id);
+    // An engine job queued there (PENDING) is the engine's to cancel: scancel, then its end is seen like any other.
+    if (row.backend !== 'local') {
+      if (isTerminal(row.state)) return jobFromRow(row);
+      await this.engine.cancel(row);
+      return this.runner.waitForEnd(id);
+    }
     if (row.state === 'queued' && store.cancelQueued(id, this.deps.clock.now())) {
       const job = jobFromRow(store.require(id));
       this.deps.bus.publish('job.changed', id, { job });
@@ -145,6 +204,57 @@ export class JobService {
     }
     if (store.require(id).state === 'running') await this.runner.cancel(store.requestCancel(id, this.deps.clock.now()));
     return jobFromRow(store.require(id));
+  }
+
+  /**
+   * Starts a sweep: the spec's trials, each a job and a run with its params (ORRERY_PARAMS, and `--name value`
+   * arguments when the spec says `pass_params: args`), as one Slurm array on Slurm or queued jobs locally.
+   */
+  async sweep(input: ParsedInput<'job.sweep'>): Promise<{ sweep: Sweep; jobs: Job[] }> {
+    const open = this.deps.projects.requireCurrent();
+    const spec = parseSweepSpec(input.spec);
+    const base = await this.checkFolder(input.cwd ?? open.path);
+    const script = await this.checkScript(path.resolve(base, spec.script));
+    const env = await this.envFor(input.envId ?? null);
+    const envId = env.id;
+    const placement = this.placementOf(input.backend ?? spec.backend, input.cluster ?? spec.cluster, spec.resources);
+    const trials = expandTrials(spec);
+    const sweepId = newId('swp');
+    const name = spec.name ?? `${path.basename(script)} sweep`;
+    const specs = trials.map((params, index) => ({
+      script,
+      args: [...spec.args, ...(spec.passParams === 'args' ? paramArgs(params) : [])],
+      cwd: base,
+      envId,
+      name: `${name} #${index}`,
+      runId: newRunId(),
+      params,
+    }));
+    const rows = this.submissions.insert(open, placement, specs, sweepId);
+    const sweeps = new SweepStore(open.db);
+    sweeps.insert(
+      { id: sweepId, name, spec: input.spec, script, backend: placement.backend, cluster_id: placement.clusterId, metric: spec.metric, goal: spec.goal, trial_count: rows.length, external_id: null, created_at: this.deps.clock.now() },
+      rows.map((row, index) => ({ index, jobId: row.id, runId: row.run_id, params: trials[index]! })),
+    );
+    if (placement.backend === 'local') {
+      this.runner.schedule();
+    } else if (placement.backend !== 'slurm') {
+      // Only Slurm has array jobs; elsewhere each trial is a job of its own.
+      for (const row of rows) await this.submissions.submit(open, [row], env);
+    } else {
+      const first = await this.submissions.submit(open, rows, env);
+      if (first) sweeps.setExternal(sweepId, first);
+    }
+    const store = new JobStore(open.db);
+    return { sweep: sweeps.list().find((sweep) => sweep.id === sweepId)!, jobs: rows.map((row) => jobFromRow(store.require(row.id))) };
+  }
+
+  sweeps(): Sweep[] {
+    return new SweepStore(this.deps.projects.requireCurrent().db).list();
+  }
+
+  sweepTrials(id: string): SweepTrial[] {
+    return new SweepStore(this.deps.projects.requireCurrent().db).trials(id);
   }
 
   /** A slice of a job's stdout or stderr by logical offset (see JobLogs). */
@@ -181,17 +291,57 @@ export class JobService {
   /** Stops tailing, polling and sampling; the jobs themselves keep running and are re-adopted by the next start. */
   async dispose(): Promise<void> {
     this.stopProjectWatch();
-    await this.runner.detach();
+    await Promise.all([this.runner.detach(), this.detachEngine()]);
   }
 
   private attachCurrent(): void {
     const open = this.deps.projects.requireCurrent();
     this.runner.attach(open).catch((error: unknown) => this.deps.logger.error('cannot recover the jobs of the project', { error }));
+    this.backends = new BackendFactory({ logger: this.deps.logger, env: this.deps.env, pythonDir: this.pythonDir(), clusters: this.deps.clusters, sandbox: this.deps.sandbox }, open);
+    this.engine.attach(open);
+  }
+
+  private async detachEngine(): Promise<void> {
+    const backends = this.backends;
+    this.backends = null;
+    await this.engine.detach();
+    await backends?.dispose();
+  }
+
+  private requireBackends(): BackendFactory {
+    if (!this.backends) throw new OrreryError('no_project', 'No project is open.');
+    return this.backends;
+  }
+
+  private pythonDir(): string {
+    return path.join(this.deps.resourcesDir, 'python');
+  }
+
+  /** The backend a job goes to: the one asked, else the cluster profile's kind, else local; checks they agree. */
+  private placementOf(backend: JobBackendName | null, cluster: string | null, resources: JobResourcesInput): Placement {
+    if (!cluster) {
+      if (backend === 'slurm' || backend === 'ray') throw new OrreryError('invalid_input', `A ${backend} job needs a cluster profile: give --cluster NAME (see \`orrery cluster list\`).`);
+      return { backend: backend ?? 'local', clusterId: null, resources };
+    }
+    if (!this.deps.clusters) throw new OrreryError('unavailable', 'Cluster profiles are not available in this Orrery.');
+    const profile = this.deps.clusters.profile(cluster);
+    if (backend && backend !== profile.kind) throw new OrreryError('invalid_input', `Cluster "${profile.name}" is a ${profile.kind} cluster; leave out --backend ${backend} or pick a ${backend} profile.`);
+    return { backend: profile.kind, clusterId: profile.id, resources };
   }
 
   private async again(open: OpenProject, row: JobRow, resume: { runId: string; path: string } | null): Promise<Job> {
     const script = await this.checkScript(row.script);
     const cwd = await this.checkFolder(row.cwd);
+    if (row.backend !== 'local') {
+      // Again on the same engine, cluster and resources (ORRERY_RESUME names a file the cluster must see: a shared folder).
+      const env = await this.envFor(row.env_id);
+      const placement: Placement = { backend: row.backend, clusterId: row.cluster_id, resources: row.resources ? (JSON.parse(row.resources) as JobResourcesInput) : {} };
+      const again = { retryOf: row.id, attempt: row.attempt + 1, resumeFrom: resume?.runId ?? null, resumePath: resume?.path ?? null };
+      const spec = { script, args: JSON.parse(row.args) as string[], cwd, envId: env.id, name: row.name, runId: resume?.runId ?? newRunId(), params: row.params ? (JSON.parse(row.params) as Record<string, unknown>) : null, again };
+      const [inserted] = this.submissions.insert(open, placement, [spec], null);
+      await this.submissions.submit(open, [inserted!], env);
+      return jobFromRow(new JobStore(open.db).require(inserted!.id));
+    }
     return this.enqueue(open, {
       script,
       args: JSON.parse(row.args) as string[],
@@ -246,7 +396,12 @@ export class JobService {
   }
 
   private async envIdFor(envId: string | null): Promise<string> {
-    if (envId) return (await this.deps.envs.requireEnv(envId)).id;
+    return (await this.envFor(envId)).id;
+  }
+
+  /** The env asked for, else the project's default; says how to choose one when there is none. */
+  private async envFor(envId: string | null): Promise<Env> {
+    if (envId) return this.deps.envs.requireEnv(envId);
     const env = await this.deps.envs.getDefault();
     if (!env || env.missing) {
       throw new OrreryError(
@@ -254,7 +409,7 @@ export class JobService {
         'The project has no default environment to run the job in; choose one (`--env NAME`, see `orrery env list`) or set a default with `orrery env use NAME`.',
       );
     }
-    return env.id;
+    return env;
   }
 
   private async checkGpus(gpus: readonly number[]): Promise<void> {

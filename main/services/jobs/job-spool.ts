@@ -30,6 +30,8 @@ export interface JobRunInfo {
   readonly gitCommit: string | null;
   readonly python: string;
   readonly envLockId: string | null;
+  /** A sweep trial's params (recorded as the run's params). */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function writeRunJson(projectPath: string, info: JobRunInfo): Promi
     id: info.runId,
     name: info.name,
     created_at: info.createdAtMs / 1000,
-    params: {},
+    params: info.params ?? {},
     tags: [],
     source: 'job',
     job_id: info.jobId,

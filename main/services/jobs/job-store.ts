@@ -1,8 +1,8 @@
 import { OrreryError } from '../../../app/contract';
-import type { Job, JobState } from '../../../app/contract/jobs';
+import type { Job, JobBackendName, JobResourcesInput, JobState } from '../../../app/contract/jobs';
 import type { Db } from '../store/open-database';
 
-/** A row of the `jobs` table (schema 3). */
+/** A row of the `jobs` table (schema 3, where it runs since schema 9). */
 export interface JobRow {
   id: string;
   run_id: string;
@@ -28,10 +28,29 @@ export interface JobRow {
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
+  backend: JobBackendName;
+  cluster_id: string | null;
+  external_id: string | null;
+  /** JSON of JobResourcesInput. */
+  resources: string | null;
+  engine_state: string | null;
+  reason: string | null;
+  /** The folder on the engine's side holding the job's files (logs, exit file). */
+  work_dir: string | null;
+  sweep_id: string | null;
+  /** A sweep trial's params (JSON), given to the job as ORRERY_PARAMS. */
+  params: string | null;
 }
 
 /** What a new job records. */
-export type NewJobRow = Pick<JobRow, 'id' | 'run_id' | 'name' | 'script' | 'args' | 'cwd' | 'env_id' | 'gpus' | 'attempt' | 'retry_of' | 'resume_from' | 'resume_path' | 'created_at'>;
+export type NewJobRow = Pick<JobRow, 'id' | 'run_id' | 'name' | 'script' | 'args' | 'cwd' | 'env_id' | 'gpus' | 'attempt' | 'retry_of' | 'resume_from' | 'resume_path' | 'created_at'> &
+  Partial<Pick<JobRow, 'backend' | 'cluster_id' | 'resources' | 'sweep_id' | 'params'>>;
+
+/** What an engine said about a job, as recorded. */
+export interface EngineUpdate {
+  readonly engineState: string | null;
+  readonly reason: string | null;
+}
 
 const terminalStates: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 
@@ -64,6 +83,13 @@ export function jobFromRow(row: JobRow): Job {
     createdAt: row.created_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    backend: row.backend,
+    clusterId: row.cluster_id,
+    externalId: row.external_id,
+    engineState: row.engine_state,
+    reason: row.reason,
+    resources: row.resources === null ? null : (JSON.parse(row.resources) as JobResourcesInput),
+    sweepId: row.sweep_id,
   };
 }
 
@@ -74,10 +100,10 @@ export class JobStore {
   insert(row: NewJobRow): JobRow {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, run_id, name, script, args, cwd, env_id, gpus, state, attempt, retry_of, resume_from, resume_path, created_at)
-         VALUES (@id, @run_id, @name, @script, @args, @cwd, @env_id, @gpus, 'queued', @attempt, @retry_of, @resume_from, @resume_path, @created_at)`,
+        `INSERT INTO jobs (id, run_id, name, script, args, cwd, env_id, gpus, state, attempt, retry_of, resume_from, resume_path, created_at, backend, cluster_id, resources, sweep_id, params)
+         VALUES (@id, @run_id, @name, @script, @args, @cwd, @env_id, @gpus, 'queued', @attempt, @retry_of, @resume_from, @resume_path, @created_at, @backend, @cluster_id, @resources, @sweep_id, @params)`,
       )
-      .run(row);
+      .run({ backend: 'local', cluster_id: null, resources: null, sweep_id: null, params: null, ...row });
     return this.require(row.id);
   }
 
@@ -101,18 +127,57 @@ export class JobStore {
     return this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as JobRow[];
   }
 
-  /** Queued jobs in submission order. */
+  /** Queued jobs of the local queue in submission order. */
   queued(): JobRow[] {
-    return this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY created_at, rowid").all() as JobRow[];
+    return this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND backend = 'local' ORDER BY created_at, rowid").all() as JobRow[];
   }
 
+  /** Running jobs of the local queue (they hold its slots). */
   running(): JobRow[] {
-    return this.db.prepare("SELECT * FROM jobs WHERE state = 'running' ORDER BY created_at, rowid").all() as JobRow[];
+    return this.db.prepare("SELECT * FROM jobs WHERE state = 'running' AND backend = 'local' ORDER BY created_at, rowid").all() as JobRow[];
   }
 
-  /** Jobs that ended but whose logs and finish event were not written yet (Orrery stopped in between). */
+  /** Local jobs that ended but whose logs and finish event were not written yet (Orrery stopped in between). */
   unfinalized(): JobRow[] {
-    return this.db.prepare("SELECT * FROM jobs WHERE finalized = 0 AND state IN ('succeeded', 'failed', 'cancelled', 'lost') AND started_at IS NOT NULL").all() as JobRow[];
+    return this.db
+      .prepare("SELECT * FROM jobs WHERE finalized = 0 AND backend = 'local' AND state IN ('succeeded', 'failed', 'cancelled', 'lost') AND started_at IS NOT NULL")
+      .all() as JobRow[];
+  }
+
+  /** Jobs on an engine (not the local queue) that Orrery still follows: not ended, or ended but not finalized. */
+  engineJobs(): JobRow[] {
+    return this.db.prepare("SELECT * FROM jobs WHERE backend != 'local' AND finalized = 0 ORDER BY created_at, rowid").all() as JobRow[];
+  }
+
+  /** Records where an engine job went (its id there and its folder) once submitted. */
+  setExternal(id: string, externalId: string, workDir: string | null): void {
+    this.db.prepare('UPDATE jobs SET external_id = ?, work_dir = ? WHERE id = ?').run(externalId, workDir, id);
+  }
+
+  /** An engine job's state as the engine reports it; answers whether anything changed. */
+  setEngine(id: string, update: EngineUpdate): boolean {
+    return (
+      this.db
+        .prepare('UPDATE jobs SET engine_state = ?, reason = ? WHERE id = ? AND (engine_state IS NOT ? OR reason IS NOT ?)')
+        .run(update.engineState, update.reason, id, update.engineState, update.reason).changes === 1
+    );
+  }
+
+  /** queued → running for an engine job the engine started (at `startedAt`, the engine's clock when it says). */
+  markStarted(id: string, startedAt: number): boolean {
+    return this.db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'").run(startedAt, id).changes === 1;
+  }
+
+  /** queued|running → an end state for an engine job; false when it had ended already. */
+  endEngine(id: string, end: { state: JobState; exitCode: number | null; error: string | null; reason: string | null; engineState: string | null; now: number }): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = ?, exit_code = ?, error = COALESCE(?, error), reason = COALESCE(?, reason), engine_state = COALESCE(?, engine_state),
+             ended_at = ?, started_at = COALESCE(started_at, ?) WHERE id = ? AND state IN ('queued', 'running')`,
+        )
+        .run(end.state, end.exitCode, end.error, end.reason, end.engineState, end.now, end.now, id).changes === 1
+    );
   }
 
   /** queued → running; false when another process (or a cancel) got there first. */

@@ -7,7 +7,8 @@ import path from 'node:path';
 
 /** What a kernel's connection file holds (jupyter_client's format). */
 export interface ConnectionInfo {
-  readonly transport: 'tcp';
+  /** `tcp` (ip + ports), or `ipc` (Unix sockets named `<ip>-<port>`; a sandbox's kernel has no network). */
+  readonly transport: 'tcp' | 'ipc';
   readonly ip: string;
   readonly shell_port: number;
   readonly iopub_port: number;
@@ -72,5 +73,6 @@ export async function removeConnectionFile(file: string): Promise<void> {
 
 /** The ZeroMQ address of one channel. */
 export function channelAddress(info: ConnectionInfo, port: number): string {
+  if (info.transport === 'ipc') return `ipc://${info.ip}-${port}`;
   return `${info.transport}://${info.ip}:${port}`;
 }

@@ -69,7 +69,7 @@ export class KernelHandle {
     });
     started = session;
     this.session = session;
-    this.setStatus('idle', { pid: session.pid, reason: null });
+    this.setStatus('idle', { pid: session.pid, reason: null, ...session.details });
   }
 
   private requireSession(): KernelSession {

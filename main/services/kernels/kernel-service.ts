@@ -16,6 +16,8 @@ import { KernelHandle } from './kernel-handle';
 import { buildLaunch, chooseLaunch, globalSpecs } from './kernel-launch';
 import { envSpecs, publicSpec, type ResolvedSpec } from './kernelspecs';
 import type { SandboxService } from '../sandbox/sandbox-service';
+import { isSandboxSpec, sandboxKernelsFor, type SandboxKernels } from '../sandbox/kernel-launcher';
+import type { KernelLaunch } from './kernel-session';
 
 /** What the kernel service needs. */
 export interface KernelServiceDeps {
@@ -27,14 +29,23 @@ export interface KernelServiceDeps {
   readonly projects: ProjectService;
   readonly env: NodeJS.ProcessEnv;
   readonly userHome: string;
-  /** Where a notebook's kernel runs when it asks for a sandbox. */
+  /** Where a notebook's kernel runs when it asks for a sandbox (specName `sandbox:*`). */
   readonly sandbox?: SandboxService;
+  /** The sandbox kernel launcher itself (tests and benchmarks hand one in); default: built from `sandbox`. */
+  readonly sandboxKernels?: SandboxKernels;
   /** Roots notebook paths must lie in (default: no check beyond making the path absolute). */
   readonly allowedRoots?: readonly string[];
   /** Spacing of kernel.cell events per cell (default 50 ms: ≤ 20 a second). */
   readonly cellEventIntervalMs?: number;
   /** Heartbeat timing (tests shorten it). */
   readonly heartbeat?: HeartbeatOptions;
+}
+
+/** A launch with what the kernel's info says of it. */
+interface ChosenLaunch {
+  readonly launch: KernelLaunch;
+  readonly displayName: string;
+  readonly envId: string | null;
 }
 
 /** What `notebook.open` lays over a file: the kernel of that notebook, its kept cell runs, a waiting prompt. */
@@ -47,9 +58,11 @@ export class KernelService {
   private readonly starting = new Map<string, Promise<KernelInfo>>();
   private readonly unsubscribe: () => void;
   private projectId: string | null;
+  private sandboxKernels: SandboxKernels | null;
 
   constructor(readonly deps: KernelServiceDeps) {
     this.projectId = deps.projects.current()?.id ?? null;
+    this.sandboxKernels = deps.sandboxKernels ?? null;
     this.unsubscribe = deps.bus.subscribe('project.changed', '', ({ payload }) => {
       const id = payload.project?.id ?? null;
       if (id === this.projectId) return;
@@ -107,13 +120,14 @@ export class KernelService {
     if (inFlight) return inFlight;
     const started = this.deps.tasks.run(input.taskId, `Starting a kernel for ${path.basename(notebookPath)}`, async (task) => {
       if (existing) await this.shutdownHandle(existing);
-      const choice = await chooseLaunch(this.deps.envs, this.deps.logger, this.deps.env, input);
-      task.throwIfCancelled();
       const kernelId = newId('kernel');
-      const built = buildLaunch(choice, { kernelId, notebookPath, connectionDir: runtimeDir(this.deps.userHome), processEnv: this.deps.env, envs: this.deps.envs, logger: this.deps.logger });
-      const launch = this.deps.heartbeat ? { ...built, heartbeat: this.deps.heartbeat } : built;
+      const chosen = isSandboxSpec(input.specName)
+        ? await this.sandboxLaunch(kernelId, notebookPath, input.specName, (message) => task.progress(0, null, message))
+        : await this.localLaunch(kernelId, notebookPath, input);
+      task.throwIfCancelled();
+      const launch = this.deps.heartbeat ? { ...chosen.launch, heartbeat: this.deps.heartbeat } : chosen.launch;
       const info: KernelInfo = {
-        id: kernelId, notebookPath, specName: choice.spec.name, displayName: choice.spec.displayName, envId: choice.env?.id ?? null,
+        id: kernelId, notebookPath, specName: launch.specName, displayName: chosen.displayName, envId: chosen.envId,
         status: 'starting', pid: null, startedAt: this.deps.clock.now(), reason: null,
       };
       const handle = new KernelHandle(info, async () => launch, this.runsFor(notebookPath), this.deps.bus, this.deps.logger);
@@ -126,7 +140,7 @@ export class KernelService {
         this.deps.bus.publish('kernel.status', kernelId, { ...info, status: 'dead', reason: (error as Error).message });
         throw error;
       }
-      this.deps.logger.info('kernel started', { kernelId, notebookPath, spec: choice.spec.name, pid: handle.info.pid });
+      this.deps.logger.info('kernel started', { kernelId, notebookPath, spec: launch.specName, pid: handle.info.pid, sandbox: handle.info.sandbox?.sessionId });
       return handle.info;
     });
     this.starting.set(notebookPath, started);
@@ -135,6 +149,39 @@ export class KernelService {
     } finally {
       this.starting.delete(notebookPath);
     }
+  }
+
+  /** A kernel in the chosen (or default) env, as a local process. */
+  private async localLaunch(kernelId: string, notebookPath: string, input: ParsedInput<'kernel.start'>): Promise<ChosenLaunch> {
+    const choice = await chooseLaunch(this.deps.envs, this.deps.logger, this.deps.env, input);
+    const launch = buildLaunch(choice, { kernelId, notebookPath, connectionDir: runtimeDir(this.deps.userHome), processEnv: this.deps.env, envs: this.deps.envs, logger: this.deps.logger });
+    return { launch, displayName: choice.spec.displayName, envId: choice.env?.id ?? null };
+  }
+
+  /** A kernel in a hardened container of the image the spec names; each boot (start, restart) is a new container. */
+  private async sandboxLaunch(kernelId: string, notebookPath: string, specName: string, progress: (message: string) => void): Promise<ChosenLaunch> {
+    const launcher = this.sandboxKernels ?? this.sandboxLauncher();
+    const projectDir = this.deps.projects.current()?.path ?? null;
+    const sandbox = await launcher.prepare({ kernelId, specName, notebookPath, projectDir }, progress);
+    const launch: KernelLaunch = {
+      kernelId,
+      specName,
+      argv: () => [],
+      env: {},
+      cwd: path.dirname(notebookPath),
+      connectionDir: runtimeDir(this.deps.userHome),
+      // docker kill --signal SIGINT reaches the kernel through the container's init.
+      interruptMode: 'signal',
+      logger: this.deps.logger,
+      start: sandbox.start,
+    };
+    return { launch, displayName: `Python 3 (sandbox: ${sandbox.image})`, envId: null };
+  }
+
+  private sandboxLauncher(): SandboxKernels {
+    if (!this.deps.sandbox) throw new OrreryError('unavailable', 'Sandboxes are not available in this Orrery; choose a local environment for the kernel.');
+    this.sandboxKernels = sandboxKernelsFor(this.deps.sandbox, this.deps.logger);
+    return this.sandboxKernels;
   }
 
   private require(kernelId: string): KernelHandle {
@@ -229,11 +276,14 @@ export class KernelService {
     await Promise.all([...this.kernels.values()].map((handle) => this.shutdownHandle(handle).catch(() => undefined)));
     for (const runs of this.runsByPath.values()) runs.dispose();
     this.runsByPath.clear();
+    // Pooled sandbox kernels mount the project that just closed.
+    await this.sandboxKernels?.discardPools();
   }
 
-  /** Shuts every kernel down (project close, Orrery exit): no kernel process outlives Orrery. */
+  /** Shuts every kernel down (project close, Orrery exit): no kernel process or sandbox container outlives Orrery. */
   async dispose(): Promise<void> {
     this.unsubscribe();
     await this.shutdownAll('dispose');
+    await this.sandboxKernels?.dispose();
   }
 }

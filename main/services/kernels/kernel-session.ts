@@ -4,14 +4,42 @@
 import { randomUUID } from 'node:crypto';
 import type * as Zmq from 'zeromq';
 import { OrreryError } from '../../../app/contract';
+import type { KernelInfo } from '../../../app/models';
 import type { Logger } from '../../core/logger';
 import { channelAddress, removeConnectionFile, writeConnectionFile, type ConnectionInfo } from './connection';
 import { defaultHeartbeat, Heartbeat, type HeartbeatOptions } from './heartbeat';
-import { describeExit, KernelProcess } from './kernel-process';
+import { describeExit, KernelProcess, type KernelExit } from './kernel-process';
 import { createMessage, deserialize, serialize, type JupyterMessage, type MessageHeader } from './wire';
 
 /** Channels that carry requests from Orrery. */
 export type RequestChannel = 'shell' | 'control' | 'stdin';
+
+/** What runs a kernel: a local process group, or a sandbox container. */
+export interface KernelRunner {
+  /** The OS process id, or null where there is none on this host (a container). */
+  readonly pid: number | null;
+  readonly alive: boolean;
+  /** The last lines the kernel wrote, to explain a failure. */
+  readonly output: string;
+  /** Resolves when the kernel has ended (never rejects). */
+  readonly exited: Promise<KernelExit>;
+  /** Sends a signal to the kernel (SIGINT interrupts the running cell). */
+  signal(signal: NodeJS.Signals): void | Promise<void>;
+  /** Waits up to `graceMs` for a clean exit, then kills; resolves once everything it started is gone. */
+  stop(graceMs: number): Promise<KernelExit>;
+}
+
+/** A kernel that was started: where its channels are (as seen from Orrery) and what runs it. */
+export interface StartedKernel {
+  readonly connection: ConnectionInfo;
+  readonly runner: KernelRunner;
+  /** Code run silently once the kernel is ready (a pooled sandbox kernel moves to the notebook's folder). */
+  readonly setupCode?: string;
+  /** What the kernel's info says about where it runs (a sandbox's image and audit session). */
+  readonly details?: Pick<KernelInfo, 'sandbox'>;
+  /** Ends what the start left (connection file; a sandbox's container, folders and audit entry); called after the runner stopped. */
+  cleanup(): Promise<void>;
+}
 
 /** How to launch a kernel. */
 export interface KernelLaunch {
@@ -26,6 +54,20 @@ export interface KernelLaunch {
   readonly logger: Logger;
   readonly startTimeoutMs?: number;
   readonly heartbeat?: HeartbeatOptions;
+  /** Starts the kernel somewhere else than a local process (a sandbox container); default: `startLocal`. */
+  readonly start?: (launch: KernelLaunch) => Promise<StartedKernel>;
+}
+
+/** The local way: a connection file with loopback TCP ports in Orrery's runtime folder, the spec's argv as a process group. */
+export async function startLocal(launch: KernelLaunch): Promise<StartedKernel> {
+  const { file, info } = await writeConnectionFile(launch.connectionDir, launch.kernelId, launch.specName);
+  try {
+    const runner = new KernelProcess(launch.argv(file), { env: { ...launch.env, JPY_PARENT_PID: String(process.pid) }, cwd: launch.cwd });
+    return { connection: info, runner, cleanup: () => removeConnectionFile(file) };
+  } catch (error) {
+    await removeConnectionFile(file);
+    throw new OrreryError('process_failed', `The kernel could not be started: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Callbacks from a session. */
@@ -51,17 +93,18 @@ export class KernelSession {
   private readonly sendChains: Record<RequestChannel, Promise<unknown>> = { shell: Promise.resolve(), control: Promise.resolve(), stdin: Promise.resolve() };
   private readonly pending = new Map<string, Pending>();
   private readonly iopubWatchers = new Set<(message: JupyterMessage) => void>();
+  private readonly info: ConnectionInfo;
   private ending = false;
   private deadReason: string | null = null;
 
   private constructor(
     zmq: typeof Zmq,
     readonly launch: KernelLaunch,
-    readonly process: KernelProcess,
-    readonly connectionFile: string,
-    private readonly info: ConnectionInfo,
+    private readonly started: StartedKernel,
     private readonly events: KernelSessionEvents,
   ) {
+    const info = started.connection;
+    this.info = info;
     const dealer = (port: number) => {
       // shell and stdin share one routing id: ipykernel sends input_request to the shell requester's identity.
       const socket = new zmq.Dealer({ linger: 0, routingId: this.id });
@@ -78,20 +121,19 @@ export class KernelSession {
     void this.process.exited.then((exit) => this.die(describeExit(exit)));
   }
 
-  /** Writes the connection file, spawns the kernel and waits until it answers on shell and publishes on iopub. */
+  /** What runs the kernel (process or container). */
+  get process(): KernelRunner {
+    return this.started.runner;
+  }
+
+  /** Starts the kernel (locally, or as the launch says) and waits until it answers on shell and publishes on iopub. */
   static async start(launch: KernelLaunch, events: KernelSessionEvents): Promise<KernelSession> {
     const zmq = await import('zeromq');
-    const { file, info } = await writeConnectionFile(launch.connectionDir, launch.kernelId, launch.specName);
-    let kernelProcess: KernelProcess;
-    try {
-      kernelProcess = new KernelProcess(launch.argv(file), { env: { ...launch.env, JPY_PARENT_PID: String(process.pid) }, cwd: launch.cwd });
-    } catch (error) {
-      await removeConnectionFile(file);
-      throw new OrreryError('process_failed', `The kernel could not be started: ${(error as Error).message}`, { cause: error });
-    }
-    const session = new KernelSession(zmq, launch, kernelProcess, file, info, events);
+    const started = await (launch.start ?? startLocal)(launch);
+    const session = new KernelSession(zmq, launch, started, events);
     try {
       await session.waitReady(launch.startTimeoutMs ?? 60_000);
+      await session.setup(launch.startTimeoutMs ?? 60_000);
     } catch (error) {
       await session.shutdown(0);
       if (error instanceof OrreryError && error.code === 'kernel_dead') {
@@ -101,6 +143,22 @@ export class KernelSession {
     }
     session.heartbeat.start();
     return session;
+  }
+
+  /** Runs the start's setup code (silently: no execution count, no history); a failure ends the start. */
+  private async setup(timeoutMs: number): Promise<void> {
+    const code = this.started.setupCode;
+    if (!code) return;
+    const content = { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+    const reply = await this.request('shell', 'execute_request', content, timeoutMs).reply;
+    if (reply.content.status !== 'ok') {
+      throw new OrreryError('process_failed', `The kernel could not be prepared: ${String(reply.content.ename ?? '')} ${String(reply.content.evalue ?? '')}`.trim());
+    }
+  }
+
+  /** Where the kernel runs, for its info (set for a sandbox). */
+  get details(): Pick<KernelInfo, 'sandbox'> {
+    return this.started.details ?? {};
   }
 
   /** The kernel's pid (null if the spawn failed). */
@@ -244,6 +302,6 @@ export class KernelSession {
     await this.process.stop(graceMs);
     this.die('The kernel was shut down.');
     for (const socket of [...Object.values(this.sockets), this.iopub]) socket.close();
-    await removeConnectionFile(this.connectionFile);
+    await this.started.cleanup();
   }
 }

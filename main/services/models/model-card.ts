@@ -1,4 +1,6 @@
 import type { EnvLock } from '../../../app/models';
+import type { Deployment } from '../../../app/contract/deploy';
+import type { EdgePackage } from '../../../app/contract/packages';
 import type { BenchResult, Model, ModelExport, ModelVersion, OnnxInfo, TensorInfo } from '../../../app/contract/models';
 
 /** Everything a model card shows. */
@@ -7,6 +9,10 @@ export interface ModelCardData {
   readonly model: Model;
   readonly version: ModelVersion;
   readonly exports: readonly ModelExport[];
+  /** Edge packages built from this version (lineage: version → packages). */
+  readonly packages: readonly EdgePackage[];
+  /** Deploys and rollbacks of this version to devices (lineage: packages → deployments). */
+  readonly deployments: readonly Deployment[];
   readonly benchmarks: readonly BenchResult[];
   /** The ONNX signature (of the version, or of its ONNX export); null with a note saying why. */
   readonly signature: OnnxInfo | null;
@@ -72,6 +78,26 @@ function tensors(list: readonly TensorInfo[]): string {
   const head = '<tr><th>Name</th><th>Type</th><th>Shape</th></tr>';
   const body = list.map((tensor) => `<tr><td class="mono">${escapeHtml(tensor.name)}</td><td>${escapeHtml(tensor.dtype)}</td><td class="mono">[${tensor.dims.map((dim) => escapeHtml(dim ?? '?')).join(', ')}]</td></tr>`);
   return `<table>${head}${body.join('')}</table>`;
+}
+
+function packagesSection(data: ModelCardData): string {
+  if (data.packages.length === 0) return '<h2>Edge packages</h2><p class="muted">No packages yet.</p>';
+  const head = '<tr><th>Target</th><th>File</th><th>Size</th><th>sha256</th><th>Created</th></tr>';
+  const body = data.packages.map(
+    (item) =>
+      `<tr><td>${escapeHtml(item.target)}</td><td class="mono">${escapeHtml(item.fileName)}</td><td class="num">${bytes(item.size)}</td><td class="mono">${escapeHtml(item.sha256)}</td><td>${escapeHtml(when(item.createdAt))}</td></tr>`,
+  );
+  return `<h2>Edge packages</h2><table>${head}${body.join('')}</table>`;
+}
+
+function deploymentsSection(data: ModelCardData): string {
+  if (data.deployments.length === 0) return '<h2>Deployments</h2><p class="muted">Not deployed yet.</p>';
+  const head = '<tr><th>When</th><th>Action</th><th>Device</th><th>Result</th><th>Failed step</th></tr>';
+  const body = data.deployments.map(
+    (item) =>
+      `<tr><td>${escapeHtml(when(item.startedAt))}</td><td>${escapeHtml(item.action)}</td><td>${escapeHtml(item.deviceName)}</td><td>${escapeHtml(item.result)}</td><td>${escapeHtml(item.failedStep ?? '')}</td></tr>`,
+  );
+  return `<h2>Deployments</h2><table>${head}${body.join('')}</table>`;
 }
 
 function lineageSection(data: ModelCardData): string {
@@ -210,6 +236,8 @@ ${notes}
 ${lineageSection(data)}
 ${signatureSection(data)}
 ${exportsSection(data)}
+${packagesSection(data)}
+${deploymentsSection(data)}
 ${benchmarksSection(data)}
 </body>
 </html>

@@ -17,6 +17,8 @@ import { guessFormat, hashDatasets, hashFile, runFile, runLineage } from './line
 import { renderModelCard } from './model-card';
 import { inspectOnnxFile } from './onnx-info';
 import { ModelRegistry } from './registry';
+import { DeploymentStore } from '../deploy/deploy-store';
+import { packagesOfVersion } from '../deploy/package-store';
 
 export interface ModelServiceDeps {
   readonly logger: Logger;
@@ -156,6 +158,8 @@ export class ModelService {
       model,
       version,
       exports,
+      packages: packagesOfVersion(open.db, open.path, versionId),
+      deployments: new DeploymentStore(open.db).list({ versionId }),
       benchmarks,
       signature,
       signatureNote,

@@ -251,6 +251,10 @@ export class ModelRegistry {
   deleteVersion(versionId: string): void {
     const version = this.requireVersion(versionId);
     const { db, clock } = this.deps;
+    const packaged = db.prepare('SELECT count(*) FROM model_packages WHERE version_id = ?').pluck().get(versionId) as number;
+    if (packaged > 0) {
+      throw new OrreryError('conflict', `${version.modelName}@${version.version} has ${packaged} edge package(s); delete them first (model.deletePackage, or the Package tab), then the version.`);
+    }
     db.transaction(() => {
       db.prepare('DELETE FROM model_versions WHERE id = ?').run(versionId);
       const left = db.prepare('SELECT count(*) FROM model_versions WHERE model_id = ?').pluck().get(version.modelId) as number;

@@ -1,4 +1,4 @@
-import type { Job, JobTemplate } from '../../store/jobs-slice';
+import type { ClusterProfile, Job, JobTemplate } from '../../store/jobs-slice';
 
 /** `1h 02m`, `3m 05s`, `12s`. */
 export function formatDuration(ms: number): string {
@@ -87,4 +87,39 @@ export function templateArgs(template: JobTemplate, values: Readonly<Record<stri
     args.push(arg.flag, raw);
   }
   return args;
+}
+
+/** Where a job runs, in words: this machine, a sandbox, or the cluster profile's name and engine. */
+export function whereLabel(job: Pick<Job, 'backend' | 'clusterId'>, clusters: readonly Pick<ClusterProfile, 'id' | 'name'>[]): string {
+  switch (job.backend) {
+    case 'local':
+      return 'this machine';
+    case 'sandbox':
+      return 'sandbox';
+    case 'slurm':
+    case 'ray': {
+      const name = clusters.find((c) => c.id === job.clusterId)?.name ?? job.clusterId ?? 'a removed cluster';
+      return `${name} (${job.backend === 'slurm' ? 'Slurm' : 'Ray'})`;
+    }
+  }
+}
+
+/** The engine's id with its kind (`Slurm job 123_4`, `Ray submission orrery-job_x`, `container 3f2a…`); null for local jobs. */
+export function engineIdLabel(job: Pick<Job, 'backend' | 'externalId'>): string | null {
+  if (!job.externalId || job.backend === 'local') return null;
+  if (job.backend === 'slurm') return `Slurm job ${job.externalId}`;
+  if (job.backend === 'ray') return `Ray submission ${job.externalId}`;
+  return `container ${job.externalId.slice(0, 12)}`;
+}
+
+/** Resources asked, in words (`4 CPUs · 8 GiB · 1 GPU · 1h 00m · partition gpu`); null when none were asked. */
+export function resourcesLabel(resources: Job['resources']): string | null {
+  if (!resources) return null;
+  const parts: string[] = [];
+  if (resources.cpus) parts.push(`${resources.cpus} CPU${resources.cpus === 1 ? '' : 's'}`);
+  if (resources.memoryMb) parts.push(resources.memoryMb >= 1024 && resources.memoryMb % 1024 === 0 ? `${resources.memoryMb / 1024} GiB` : `${resources.memoryMb} MiB`);
+  if (resources.gpus) parts.push(`${resources.gpus} GPU${resources.gpus === 1 ? '' : 's'}`);
+  if (resources.timeLimitMinutes) parts.push(`limit ${formatDuration(resources.timeLimitMinutes * 60_000)}`);
+  if (resources.partition) parts.push(`partition ${resources.partition}`);
+  return parts.length > 0 ? parts.join(' · ') : null;
 }

@@ -1,10 +1,12 @@
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import { useAppStore, useAppStoreApi } from '../../store/context';
-import type { Job } from '../../store/jobs-slice';
+import type { Job, JobsPanel } from '../../store/jobs-slice';
 import { formatTime } from '../../ui/format';
-import { describeEnd, formatDuration, isEnded, jobDuration, scriptName } from './job-format';
+import { ClustersPanel } from './clusters-panel';
+import { describeEnd, engineIdLabel, formatDuration, isEnded, jobDuration, resourcesLabel, scriptName, whereLabel } from './job-format';
 import { JobLog } from './job-log';
 import { NewJobDialog } from './new-job-dialog';
+import { SweepsPanel } from './sweeps-panel';
 import './jobs.css';
 
 /** Re-renders every second while something runs (durations tick). */
@@ -39,6 +41,7 @@ function JobList({ jobs, selectedId, now }: { jobs: readonly Job[]; selectedId: 
       document.getElementById(`job-row-${next.id}`)?.focus();
     }
   };
+  const clusters = useAppStore((s) => s.clusters);
   const running = jobs.filter((j) => j.state === 'running').length;
   const queued = jobs.filter((j) => j.state === 'queued').length;
   return (
@@ -63,7 +66,7 @@ function JobList({ jobs, selectedId, now }: { jobs: readonly Job[]; selectedId: 
               <option key={n}>{n}</option>
             ))}
           </select>{' '}
-          at once
+          at once on this machine
         </label>
       </p>
       {jobs.length === 0 ? (
@@ -89,6 +92,11 @@ function JobList({ jobs, selectedId, now }: { jobs: readonly Job[]; selectedId: 
                   {scriptName(job.script)}
                   {job.attempt > 1 ? ` · attempt ${job.attempt}` : ''} · {duration === null ? `queued ${formatTime(job.createdAt)}` : formatDuration(duration)}
                 </span>
+                <span className="job-row-where muted" data-testid="job-where">
+                  {whereLabel(job, clusters)}
+                  {job.externalId && job.backend !== 'local' ? ` · ${job.externalId}` : ''}
+                  {job.engineState && job.backend !== 'local' ? ` · ${job.engineState}` : ''}
+                </span>
               </li>
             );
           })}
@@ -105,8 +113,11 @@ function JobDetail({ job, now }: { job: Job; now: number }) {
   const [cancelling, setCancelling] = useState(false);
   const ended = isEnded(job);
   const envName = useAppStore((s) => (job.envId ? (s.envs.find((e) => e.id === job.envId)?.name ?? job.envId) : null));
+  const clusters = useAppStore((s) => s.clusters);
   const duration = jobDuration(job, now);
   const end = describeEnd(job);
+  const engineId = engineIdLabel(job);
+  const resources = resourcesLabel(job.resources);
   const openRun = () => {
     store.getState().openArea('experiments');
     store.getState().openRun(job.runId);
@@ -153,12 +164,39 @@ function JobDetail({ job, now }: { job: Job; now: number }) {
         </div>
       </div>
       <dl className="job-facts">
+        <dt>Runs on</dt>
+        <dd data-testid="job-runs-on">{whereLabel(job, clusters)}</dd>
+        {engineId && (
+          <>
+            <dt>Engine</dt>
+            <dd className="mono" data-testid="job-engine">
+              {engineId}
+              {job.engineState ? ` · ${job.engineState}` : ''}
+            </dd>
+          </>
+        )}
+        {job.reason && (
+          <>
+            <dt>Reason</dt>
+            <dd data-testid="job-reason">{job.reason}</dd>
+          </>
+        )}
+        {resources && (
+          <>
+            <dt>Resources</dt>
+            <dd>{resources}</dd>
+          </>
+        )}
         <dt>Run</dt>
         <dd className="mono">{job.runId}</dd>
         <dt>Environment</dt>
         <dd>{envName ?? "the project's default"}</dd>
-        <dt>GPUs</dt>
-        <dd>{job.gpus === null ? 'all visible' : job.gpus.length === 0 ? 'none' : job.gpus.join(', ')}</dd>
+        {job.backend === 'local' && (
+          <>
+            <dt>GPUs</dt>
+            <dd>{job.gpus === null ? 'all visible' : job.gpus.length === 0 ? 'none' : job.gpus.join(', ')}</dd>
+          </>
+        )}
         <dt>Queued</dt>
         <dd>{formatTime(job.createdAt)}</dd>
         <dt>Ran</dt>
@@ -199,28 +237,58 @@ function JobDetail({ job, now }: { job: Job; now: number }) {
   );
 }
 
-/** The Jobs area: the local queue (newest first), the picked job's facts, actions and live logs, and the new-job wizard. */
+const panels: readonly { readonly id: JobsPanel; readonly label: string }[] = [
+  { id: 'jobs', label: 'Jobs' },
+  { id: 'sweeps', label: 'Sweeps' },
+  { id: 'clusters', label: 'Clusters' },
+];
+
+function PanelTabs() {
+  const store = useAppStoreApi();
+  const panel = useAppStore((s) => s.jobsPanel);
+  return (
+    <div className="job-panel-tabs" role="tablist" aria-label="Jobs panels">
+      {panels.map((p) => (
+        <button key={p.id} type="button" role="tab" aria-selected={panel === p.id} className={`tab-button${panel === p.id ? ' is-active' : ''}`} onClick={() => store.getState().setJobsPanel(p.id)}>
+          {p.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * The Jobs area: the queue of every backend (newest first, each job saying where it runs), the picked job's facts,
+ * actions and live logs, the sweeps with their trials, the cluster profiles, and the new-job wizard.
+ */
 export function JobsArea() {
   const store = useAppStoreApi();
   const jobs = useAppStore((s) => s.jobs);
   const selectedId = useAppStore((s) => s.selectedJobId);
   const error = useAppStore((s) => s.jobsError);
   const newJobOpen = useAppStore((s) => s.newJobOpen);
+  const panel = useAppStore((s) => s.jobsPanel);
   const project = useAppStore((s) => s.current?.path ?? null);
   const now = useNow(jobs.some((j) => !isEnded(j)));
   useEffect(() => {
     void store.getState().loadJobs();
   }, [store, project]);
+  useEffect(() => {
+    void store.getState().loadClusters();
+  }, [store]);
   const selected = jobs.find((j) => j.id === selectedId) ?? jobs[0] ?? null;
   return (
     <section className="jobs-area" aria-label="Jobs area">
       <div className="job-side">
+        <PanelTabs />
         {error && (
           <p className="form-error" role="alert">
             {error}
           </p>
         )}
-        <JobList jobs={jobs} selectedId={selected?.id ?? null} now={now} />
+        {panel === 'jobs' && <JobList jobs={jobs} selectedId={selected?.id ?? null} now={now} />}
+        {panel === 'sweeps' && <SweepsPanel />}
+        {panel === 'clusters' && <ClustersPanel />}
       </div>
       <div className="job-main">
         {selected ? (

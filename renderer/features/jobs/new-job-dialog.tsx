@@ -6,6 +6,40 @@ import type { JobSubmit, JobTemplate } from '../../store/jobs-slice';
 import { Modal } from '../../ui/modal';
 import { splitArgs, templateArgs } from './job-format';
 
+/** Resources typed in the wizard for a cluster job (empty: the profile's default). */
+export interface ResourceFields {
+  readonly cpus: string;
+  readonly memoryMb: string;
+  readonly gpus: string;
+  readonly timeLimitMinutes: string;
+  readonly partition: string;
+}
+
+export const emptyResources: ResourceFields = { cpus: '', memoryMb: '', gpus: '', timeLimitMinutes: '', partition: '' };
+
+/** Where the job goes: `local`, `sandbox`, or `cluster:<profile id>`. */
+export type JobTarget = 'local' | 'sandbox' | `cluster:${string}`;
+
+/** job.submit's resources from the typed fields; throws for a value that is not a whole number. */
+export function resourcesOf(fields: ResourceFields): NonNullable<JobSubmit['resources']> | null {
+  const whole = (text: string, label: string, min: number): number | undefined => {
+    const trimmed = text.trim();
+    if (trimmed === '') return undefined;
+    const value = Number(trimmed);
+    if (!Number.isInteger(value) || value < min) throw new Error(`${label} must be a whole number of at least ${min}.`);
+    return value;
+  };
+  const picked = {
+    cpus: whole(fields.cpus, 'CPUs', 1),
+    memoryMb: whole(fields.memoryMb, 'Memory (MiB)', 1),
+    gpus: whole(fields.gpus, 'GPUs', 0),
+    timeLimitMinutes: whole(fields.timeLimitMinutes, 'Time limit (minutes)', 1),
+    partition: fields.partition.trim() || undefined,
+  };
+  const given = Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
+  return Object.keys(given).length > 0 ? (given as NonNullable<JobSubmit['resources']>) : null;
+}
+
 /** The job.submit input for the wizard's fields (the template's script is filled in by submitJob). */
 export function submitInputOf(fields: {
   source: 'template' | 'script';
@@ -16,6 +50,8 @@ export function submitInputOf(fields: {
   envId: string;
   gpus: readonly number[] | null;
   name: string;
+  target?: JobTarget;
+  resources?: ResourceFields;
 }): JobSubmit {
   let args: string[];
   let script: string;
@@ -29,13 +65,58 @@ export function submitInputOf(fields: {
     args = splitArgs(fields.args);
   }
   const name = fields.name.trim();
+  const target = fields.target ?? 'local';
+  const cluster = target.startsWith('cluster:') ? target.slice('cluster:'.length) : null;
+  const resources = cluster && fields.resources ? resourcesOf(fields.resources) : null;
   return {
     script,
     args,
     ...(fields.envId ? { envId: fields.envId } : {}),
-    ...(fields.gpus ? { gpus: [...fields.gpus] } : {}),
+    // GPU indices belong to this machine's queue; a cluster job asks for a count among its resources.
+    ...(fields.gpus && target === 'local' ? { gpus: [...fields.gpus] } : {}),
     ...(name ? { name } : {}),
+    ...(target === 'sandbox' ? { backend: 'sandbox' as const } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(resources ? { resources } : {}),
   };
+}
+
+/** Where to run and, on a cluster, the resources to ask (placeholders show the profile's defaults). */
+function TargetFields({ target, setTarget, resources, setResources }: { target: JobTarget; setTarget: (t: JobTarget) => void; resources: ResourceFields; setResources: (r: ResourceFields) => void }) {
+  const clusters = useAppStore((s) => s.clusters);
+  const profile = target.startsWith('cluster:') ? clusters.find((c) => `cluster:${c.id}` === target) : undefined;
+  const number = (label: string, key: keyof ResourceFields, fallback: number | string | undefined) => (
+    <label className="field">
+      <span>{label}</span>
+      <input className="text-input" aria-label={label} inputMode={key === 'partition' ? 'text' : 'numeric'} placeholder={fallback === undefined ? "(cluster's default)" : String(fallback)} value={resources[key]} onChange={(e) => setResources({ ...resources, [key]: e.target.value })} />
+    </label>
+  );
+  return (
+    <>
+      <label className="field">
+        <span>Run on</span>
+        <select className="text-input" aria-label="Run on" value={target} onChange={(e) => setTarget(e.target.value as JobTarget)} data-testid="job-target">
+          <option value="local">This machine</option>
+          <option value="sandbox">A Docker sandbox</option>
+          {clusters.map((c) => (
+            <option key={c.id} value={`cluster:${c.id}`}>
+              {c.name} ({c.kind === 'slurm' ? 'Slurm' : 'Ray'})
+            </option>
+          ))}
+        </select>
+      </label>
+      {profile && (
+        <fieldset className="new-job-resources">
+          <legend>Resources on {profile.name}</legend>
+          {number('CPUs', 'cpus', profile.defaults.cpus)}
+          {number('Memory (MiB)', 'memoryMb', profile.defaults.memoryMb)}
+          {number('GPUs', 'gpus', profile.defaults.gpus)}
+          {number('Time limit (minutes)', 'timeLimitMinutes', profile.defaults.timeLimitMinutes)}
+          {number('Partition', 'partition', profile.defaults.partition ?? profile.partition ?? undefined)}
+        </fieldset>
+      )}
+    </>
+  );
 }
 
 function useTemplates(): { templates: JobTemplate[]; error: string | null } {
@@ -70,6 +151,8 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
   const [envId, setEnvId] = useState('');
   const [gpuChoice, setGpuChoice] = useState<number[] | null>(null);
   const [name, setName] = useState('');
+  const [target, setTarget] = useState<JobTarget>('local');
+  const [resources, setResources] = useState<ResourceFields>(emptyResources);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const id = useId();
@@ -80,7 +163,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
     setError(null);
     let input: JobSubmit;
     try {
-      input = submitInputOf({ source, template, values, script, args, envId, gpus: gpuChoice, name });
+      input = submitInputOf({ source, template, values, script, args, envId, gpus: gpuChoice, name, target, resources });
     } catch (caught) {
       setError(errorMessage(caught));
       return;
@@ -176,29 +259,32 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
               ))}
           </select>
         </label>
-        <fieldset className="new-job-gpus">
-          <legend>GPUs</legend>
-          {gpus.length === 0 ? (
-            <p className="muted">No NVIDIA GPU on this machine: the job runs on the CPU.</p>
-          ) : (
-            <>
-              <label className="check">
-                <input type="checkbox" checked={gpuChoice === null} onChange={(e) => setGpuChoice(e.target.checked ? null : [])} /> all visible (not managed by the queue)
-              </label>
-              {gpus.map((gpu) => (
-                <label key={gpu.index} className="check">
-                  <input
-                    type="checkbox"
-                    disabled={gpuChoice === null}
-                    checked={gpuChoice?.includes(gpu.index) ?? false}
-                    onChange={(e) => setGpuChoice((gpuChoice ?? []).filter((g) => g !== gpu.index).concat(e.target.checked ? [gpu.index] : []).sort((a, b) => a - b))}
-                  />{' '}
-                  GPU {gpu.index}: {gpu.name}
+        <TargetFields target={target} setTarget={setTarget} resources={resources} setResources={setResources} />
+        {target === 'local' && (
+          <fieldset className="new-job-gpus">
+            <legend>GPUs</legend>
+            {gpus.length === 0 ? (
+              <p className="muted">No NVIDIA GPU on this machine: the job runs on the CPU.</p>
+            ) : (
+              <>
+                <label className="check">
+                  <input type="checkbox" checked={gpuChoice === null} onChange={(e) => setGpuChoice(e.target.checked ? null : [])} /> all visible (not managed by the queue)
                 </label>
-              ))}
-            </>
-          )}
-        </fieldset>
+                {gpus.map((gpu) => (
+                  <label key={gpu.index} className="check">
+                    <input
+                      type="checkbox"
+                      disabled={gpuChoice === null}
+                      checked={gpuChoice?.includes(gpu.index) ?? false}
+                      onChange={(e) => setGpuChoice((gpuChoice ?? []).filter((g) => g !== gpu.index).concat(e.target.checked ? [gpu.index] : []).sort((a, b) => a - b))}
+                    />{' '}
+                    GPU {gpu.index}: {gpu.name}
+                  </label>
+                ))}
+              </>
+            )}
+          </fieldset>
+        )}
         <label className="field">
           <span>Name</span>
           <input className="text-input" value={name} onChange={(e) => setName(e.target.value)} placeholder="(from the script)" aria-label="Name" />

@@ -168,7 +168,9 @@ export function exportRequest(versionId: string, fields: ExportFields): Omit<Cal
     classArgs = parsed as Record<string, unknown>;
   }
   const modelClass = fields.modelClass.trim();
-  if (modelClass !== '' && !/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(modelClass)) throw new Error(`"${modelClass}" is not a model class: write module.path:ClassName, such as model:Net.`);
+  if (modelClass !== '' && !/^([A-Za-z_][\w.]*|[^\s:]+\.py):[A-Za-z_]\w*$/.test(modelClass)) {
+    throw new Error(`"${modelClass}" is not a model class: write module.path:ClassName (model:Net) or a file in the project and a name in it (src/train.py:make_model).`);
+  }
   const inputShape = parseShape(fields.shape);
   return {
     versionId,

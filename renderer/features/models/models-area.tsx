@@ -2,11 +2,13 @@ import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { modelFormats, type ModelFormat } from '../../../app/contract/models';
 import { errorMessage } from '../../client/client-error';
 import { useAppStore, useAppStoreApi } from '../../store/context';
-import { versionTabs, type VersionTab } from '../../store/models-slice';
+import { openVersionOf, versionTabs, type VersionTab } from '../../store/models-slice';
 import { BenchPanel } from './bench-panel';
+import { DeployPanel } from './deploy-panel';
 import { ExportPanel } from './export-panel';
 import { InferPanel } from './infer-panel';
 import { InspectPanel } from './inspect-panel';
+import { PackagePanel } from './package-panel';
 import { VersionOverview } from './version-overview';
 import './models.css';
 
@@ -16,6 +18,8 @@ const tabTitles: Readonly<Record<VersionTab, string>> = {
   infer: 'Inference',
   bench: 'Benchmark',
   export: 'Export',
+  package: 'Package',
+  deploy: 'Deploy',
 };
 
 /** Registers a file (inside the allowed roots) as a new version of a model. */
@@ -151,11 +155,11 @@ function VersionTabs() {
   );
 }
 
-/** A version's page: overview (lineage, stage, aliases, notes, card), inspection, inference, benchmark, export. */
+/** A version's page: overview (lineage, stage, aliases, notes, card), inspection, inference, benchmark, export, package, deploy. */
 function VersionPage() {
   const tab = useAppStore((s) => s.versionTab);
-  const versionId = useAppStore((s) => s.openVersionId);
-  if (!versionId) return <section className="card muted">Register a model, or pick a version on the left.</section>;
+  const version = useAppStore(openVersionOf);
+  if (!version) return <section className="card muted">Register a model, or pick a version on the left.</section>;
   return (
     <section className="model-version" aria-label="Model version">
       <VersionTabs />
@@ -174,6 +178,12 @@ function VersionPage() {
       </div>
       <div role="tabpanel" aria-label="Export" hidden={tab !== 'export'}>
         <ExportPanel />
+      </div>
+      <div role="tabpanel" aria-label="Package" hidden={tab !== 'package'}>
+        <PackagePanel key={version.id} version={version} />
+      </div>
+      <div role="tabpanel" aria-label="Deploy" hidden={tab !== 'deploy'}>
+        <DeployPanel key={version.id} version={version} />
       </div>
     </section>
   );

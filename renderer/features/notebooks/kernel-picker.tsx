@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Env, KernelInfo, KernelSpec } from '../../../app/models';
+import { errorMessage } from '../../client/client-error';
 import { useClient } from '../../client/context';
 import { useAppStore } from '../../store/context';
 import type { KernelChoice } from './notebook-session';
@@ -44,10 +45,35 @@ export function kernelOptions(envs: readonly Env[], specs: readonly KernelSpec[]
   return options;
 }
 
+/**
+ * Where a kernel may run in a Docker sandbox (no network, limits, the project read-only): the base image and the
+ * project image. Disabled, with the reason, while Docker is not available (null: not known yet).
+ */
+export function sandboxKernelOptions(docker: { available: boolean; message: string } | null): KernelOption[] {
+  const problem = docker === null ? ' (asking Docker…)' : docker.available ? '' : ' (Docker is not available)';
+  const targets = [
+    { specName: 'sandbox:base', label: 'Sandbox — base image, no network' },
+    { specName: 'sandbox:project', label: "Sandbox — project image, no network" },
+  ];
+  return targets.map(({ specName, label }) => ({
+    value: choiceValue({ specName }),
+    label: `${label}${problem}`,
+    choice: { specName },
+    disabled: docker?.available !== true,
+    ...(docker && !docker.available ? { prefix: docker.message } : {}),
+  }));
+}
+
 /** The option value of a choice. */
 export function choiceValue(choice: KernelChoice): string {
   if (choice.specName) return `spec:${choice.envId ?? ''}|${choice.specName}`;
   return choice.envId ? `env:${choice.envId}` : '';
+}
+
+/** The option of a running kernel when the notebook made no choice: its sandbox, or its env. */
+function runningValue(kernel: KernelInfo, options: readonly KernelOption[]): string {
+  const value = kernel.sandbox ? choiceValue({ specName: kernel.specName }) : kernel.envId ? `env:${kernel.envId}` : '';
+  return options.some((o) => o.value === value) ? value : '';
 }
 
 /** Envs and kernelspecs known to main: the store's list, plus what env.list / env.found / kernel.specs answer here. */
@@ -57,14 +83,17 @@ function useKernelSources() {
   const defaultEnv = useAppStore((s) => s.defaultEnv);
   const [found, setFound] = useState<readonly Env[]>([]);
   const [specs, setSpecs] = useState<readonly KernelSpec[]>([]);
+  const [docker, setDocker] = useState<{ available: boolean; message: string } | null>(null);
   const refresh = useCallback(
     async (discover: boolean) => {
-      const [listed, listedSpecs] = await Promise.all([
+      const [listed, listedSpecs, sandbox] = await Promise.all([
         client.call('env.list', discover ? { refresh: true } : undefined).catch(() => null),
         client.call('kernel.specs', undefined).catch(() => null),
+        client.call('sandbox.status', undefined).catch((error: unknown) => ({ available: false, message: errorMessage(error) })),
       ]);
       if (listed) setFound((old) => [...listed.envs, ...old.filter((e) => !listed.envs.some((l) => l.id === e.id))]);
       if (listedSpecs) setSpecs(listedSpecs);
+      setDocker({ available: sandbox.available, message: sandbox.message });
     },
     [client],
   );
@@ -77,7 +106,7 @@ function useKernelSources() {
     return () => stops.forEach((stop) => stop());
   }, [client, refresh]);
   const envs = useMemo(() => [...storeEnvs, ...found.filter((e) => !storeEnvs.some((s) => s.id === e.id))], [storeEnvs, found]);
-  return { envs, specs, defaultEnv, refresh };
+  return { envs, specs, defaultEnv, docker, refresh };
 }
 
 /** Props of the kernel picker. */
@@ -87,13 +116,13 @@ export interface KernelPickerProps {
   readonly onChoose: (choice: KernelChoice) => void;
 }
 
-/** Chooses the env (or kernelspec) a notebook's kernel runs in; "↻" looks for envs again. */
+/** Chooses the env, kernelspec or sandbox a notebook's kernel runs in; "↻" looks for envs (and Docker) again. */
 export function KernelPicker({ choice, kernel, onChoose }: KernelPickerProps) {
-  const { envs, specs, defaultEnv, refresh } = useKernelSources();
-  const options = useMemo(() => kernelOptions(envs, specs, defaultEnv), [envs, specs, defaultEnv]);
+  const { envs, specs, defaultEnv, docker, refresh } = useKernelSources();
+  const options = useMemo(() => [...kernelOptions(envs, specs, defaultEnv), ...sandboxKernelOptions(docker)], [envs, specs, defaultEnv, docker]);
   const live = kernel && kernel.status !== 'dead' && kernel.status !== 'shutdown';
   // With no choice made, a running kernel's env is what the notebook uses.
-  const value = choiceValue(choice) || (live && kernel.envId && !choice.envId && options.some((o) => o.value === `env:${kernel.envId}`) ? `env:${kernel.envId}` : '');
+  const value = choiceValue(choice) || (live ? runningValue(kernel, options) : '');
   return (
     <span className="kernel-picker">
       <select

@@ -34,10 +34,15 @@ export const autosaveDelayMs = 2_000;
 
 const finished = new Set<CellRun['state']>(['ok', 'error', 'aborted']);
 
-/** The env a notebook was made for (`metadata.orrery.envId`, written by notebook.create), as the first choice. */
+/**
+ * Where a notebook's kernel runs, as saved in it: a sandbox (`metadata.orrery.kernelSpec`, `sandbox:…`) or the env
+ * it was made for (`metadata.orrery.envId`, written by notebook.create), as the first choice.
+ */
 export function savedChoice(metadata: Record<string, unknown>): KernelChoice {
   const orrery = metadata['orrery'];
-  const envId = orrery && typeof orrery === 'object' ? (orrery as Record<string, unknown>)['envId'] : undefined;
+  const saved = orrery && typeof orrery === 'object' ? (orrery as Record<string, unknown>) : {};
+  const { envId, kernelSpec } = saved;
+  if (typeof kernelSpec === 'string' && kernelSpec.startsWith('sandbox')) return { specName: kernelSpec };
   return typeof envId === 'string' && envId !== '' ? { envId } : {};
 }
 
@@ -95,7 +100,12 @@ export class NotebookSession {
     this.set({ choice });
     const metadata = this.state.model.metadata['orrery'];
     const rest = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {};
-    if (choice.envId) this.state.model.setMetadata('orrery', { ...rest, envId: choice.envId });
+    if (choice.specName?.startsWith('sandbox')) this.state.model.setMetadata('orrery', { ...rest, kernelSpec: choice.specName });
+    else if (choice.envId) {
+      const { kernelSpec: _sandbox, ...local } = rest;
+      void _sandbox;
+      this.state.model.setMetadata('orrery', { ...local, envId: choice.envId });
+    }
     const kernel = this.state.kernel;
     if (kernel && kernel.status !== 'dead' && kernel.status !== 'shutdown' && (kernel.envId !== (choice.envId ?? kernel.envId) || (choice.specName && choice.specName !== kernel.specName))) {
       await this.guard(this.client.call('kernel.shutdown', { kernelId: kernel.id }));
@@ -210,9 +220,14 @@ export class NotebookSession {
     this.set({ error: null });
   }
 
-  /** Saves unsaved changes (unless the file is in conflict) and stops listening; the kernel keeps running. */
+  /**
+   * Saves unsaved changes (unless the file is in conflict) and stops listening. A local kernel keeps running (its
+   * outputs are kept for the next open); a sandboxed one is shut down, so no container outlives its notebook.
+   */
   async close(): Promise<void> {
     if (this.state.model.dirty && !this.state.conflict) await this.save().catch(() => undefined);
+    const kernel = this.state.kernel;
+    if (kernel?.sandbox && kernel.status !== 'dead' && kernel.status !== 'shutdown') await this.client.call('kernel.shutdown', { kernelId: kernel.id }).catch(() => undefined);
     this.dispose();
   }
 

@@ -93,7 +93,7 @@ function Toolbar({ session, state, run }: { session: NotebookSession; state: Ses
       </button>
       <span className="notebook-toolbar-gap" />
       <KernelPicker choice={state.choice} kernel={state.kernel} onChoose={(choice) => void session.choose(choice)} />
-      <span className={`kernel-status is-${status}`} data-testid="kernel-status" title={state.kernel ? `${state.kernel.displayName} (pid ${state.kernel.pid ?? '?'})` : 'The kernel starts on the first run'}>
+      <span className={`kernel-status is-${status}`} data-testid="kernel-status" title={state.kernel ? `${state.kernel.displayName} (${state.kernel.sandbox ? `container ${state.kernel.sandbox.containerId.slice(0, 12)}` : `pid ${state.kernel.pid ?? '?'}`})` : 'The kernel starts on the first run'}>
         {kernelLabel(state.kernel)}
       </span>
       <span className="notebook-save-state" data-testid="save-state">

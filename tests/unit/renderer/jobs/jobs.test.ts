@@ -10,7 +10,8 @@ import { fakeClient } from '../fake-client';
 const job = (patch: Partial<Job> = {}): Job => ({
   id: 'job_a', runId: 'r1', name: 'train', script: '/p/train.py', args: [], cwd: '/p', envId: null, gpus: null, state: 'running', attempt: 1,
   retryOf: null, resumeFrom: null, resumePath: null, envLockId: null, pid: 42, exitCode: null, signal: null, error: null,
-  createdAt: 1000, startedAt: 2000, endedAt: null, ...patch,
+  createdAt: 1000, startedAt: 2000, endedAt: null, backend: 'local', clusterId: null, externalId: null, engineState: null, reason: null, resources: null,
+  sweepId: null, ...patch,
 });
 
 const template: JobTemplate = {

@@ -69,7 +69,8 @@ describe('model formatting', () => {
     expect(() => exportRequest('mv_1', { ...fields, tolerance: '' })).toThrow(/is not a tolerance/);
     expect(() => exportRequest('mv_1', { ...fields, classArgs: '{hidden: 64}' })).toThrow(/class arguments are not valid JSON/);
     expect(() => exportRequest('mv_1', { ...fields, classArgs: '[64]' })).toThrow('The class arguments must be a JSON object, such as {"hidden": 64}.');
-    expect(() => exportRequest('mv_1', { ...fields, modelClass: 'Net' })).toThrow('"Net" is not a model class: write module.path:ClassName, such as model:Net.');
+    expect(() => exportRequest('mv_1', { ...fields, modelClass: 'Net' })).toThrow('"Net" is not a model class: write module.path:ClassName (model:Net) or a file in the project and a name in it (src/train.py:make_model).');
+    expect(exportRequest('mv_1', { ...fields, modelClass: 'templates/pytorch-classifier/train.py:make_model' }).modelClass).toBe('templates/pytorch-classifier/train.py:make_model');
     expect(() => exportRequest('mv_1', { ...fields, shape: '1, x' })).toThrow('"x" is not a dimension');
   });
 

@@ -299,6 +299,12 @@ describe('model card', () => {
       model,
       version,
       exports: [exported],
+      packages: [
+        { id: 'pkg_1', versionId: version.id, modelName: 'mnist <cnn>', version: 1, target: 'linux-arm64', fileName: 'mnist-v1-linux-arm64.tar.gz', artifact: sha('pkg'), sha256: sha('pkg'), size: 10_485_760, manifest: null, createdAt: 2 } as never,
+      ],
+      deployments: [
+        { id: 'dep_1', action: 'deploy', deviceName: 'pi <lab>', result: 'failed', failedStep: 'self-test', startedAt: 3 } as never,
+      ],
       benchmarks: [],
       signature: {
         sha256: onnx.hash,
@@ -321,6 +327,8 @@ describe('model card', () => {
       generatedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
     });
     expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('mnist-v1-linux-arm64.tar.gz');
+    expect(html).toContain('<td>pi &lt;lab&gt;</td><td>failed</td><td>self-test</td>');
     expect(html).not.toContain('<script');
     expect(html).not.toMatch(/<b>lr/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

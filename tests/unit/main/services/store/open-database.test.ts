@@ -52,6 +52,7 @@ describe('openDatabase', () => {
       const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '%_fts_%' ORDER BY name").pluck().all();
       expect(tables).toEqual([
         'artifacts',
+        'deployments',
         'env_locks',
         'jobs',
         'llm_calls',
@@ -62,6 +63,7 @@ describe('openDatabase', () => {
         'model_aliases',
         'model_benchmarks',
         'model_exports',
+        'model_packages',
         'model_versions',
         'models',
         'project',
@@ -72,10 +74,13 @@ describe('openDatabase', () => {
         'run_artifacts',
         'run_events',
         'runs',
+        'sandbox_sessions',
         'serve_requests',
         'spool_offsets',
         'suite_cells',
         'suite_runs',
+        'sweep_trials',
+        'sweeps',
       ]);
     } finally {
       db.close();
