@@ -167,8 +167,11 @@ export class Outbox {
   }
 }
 
+/** Output that a stream frame carries whole: `{data}` alone (an event that also says what was left out goes as JSON). */
 function isDataPayload(payload: unknown): payload is { data: string } {
-  return typeof payload === 'object' && payload !== null && typeof (payload as { data?: unknown }).data === 'string';
+  if (typeof payload !== 'object' || payload === null) return false;
+  const { data, skipped } = payload as { data?: unknown; skipped?: unknown };
+  return typeof data === 'string' && skipped === undefined;
 }
 
 function serialize(entry: Entry): string {

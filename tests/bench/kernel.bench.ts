@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { systemClock } from '../../main/core/clock';
 import { EventBus } from '../../main/core/event-bus';
 import { silentLogger } from '../../main/core/logger';
@@ -16,6 +15,7 @@ import { runtimeDir } from '../../main/services/kernels/connection';
 import { KernelService } from '../../main/services/kernels/kernel-service';
 import type { ProjectService } from '../../main/services/projects/project-service';
 import { figure, median, percentile, summary } from './lib';
+import { executeTimes } from './kernel-times';
 
 const iterations = 300;
 const warmup = 20;
@@ -47,26 +47,6 @@ print(json.dumps(times))
 
 const noEnvs = { getDefault: async () => null, list: async () => ({ envs: [] }), activation: (_e: unknown, b: NodeJS.ProcessEnv) => b } as unknown as EnvService;
 
-async function orreryTimes(service: KernelService, bus: EventBus, kernelId: string, count: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const cellId = `c${i % 4}`;
-    const started = performance.now();
-    const done = new Promise<void>((resolve) => {
-      const stop = bus.subscribe('kernel.cell', kernelId, ({ payload }) => {
-        if (payload.cellId === cellId && payload.state === 'ok') {
-          stop();
-          resolve();
-        }
-      });
-    });
-    await service.execute({ kernelId, cellId, code: '1+1' });
-    await done;
-    times.push(performance.now() - started);
-  }
-  return times;
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orrery-bench-kernel-'));
   const bus = new EventBus();
@@ -77,8 +57,8 @@ async function main(): Promise<void> {
   try {
     const kernel = await service.start({ notebookPath: path.join(dir, 'bench.ipynb') });
     const [connectionFile] = await readdir(runtimeDir(path.join(dir, 'home')));
-    await orreryTimes(service, bus, kernel.id, warmup);
-    const orrery = await orreryTimes(service, bus, kernel.id, iterations);
+    await executeTimes(service, bus, kernel.id, warmup);
+    const orrery = await executeTimes(service, bus, kernel.id, iterations);
     const result = spawnSync('/usr/bin/python3', ['-c', baselineScript, path.join(runtimeDir(path.join(dir, 'home')), connectionFile!), String(iterations), String(warmup)], { encoding: 'utf8', timeout: 300_000 });
     if (result.status !== 0) throw new Error(`jupyter_client baseline failed: ${result.stderr}`);
     const baseline = JSON.parse(result.stdout.trim().split('\n').pop()!) as number[];

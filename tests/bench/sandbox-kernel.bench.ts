@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCore, defaultResourcesDir } from '../../main/core/core';
-import type { EventBus } from '../../main/core/event-bus';
 import { silentLogger } from '../../main/core/logger';
 import { KernelService } from '../../main/services/kernels/kernel-service';
 import { DockerClient } from '../../main/services/sandbox/docker';
 import { ensureBaseImage } from '../../main/services/sandbox/images';
 import { sandboxKernelsFor, type SandboxKernels } from '../../main/services/sandbox/kernel-launcher';
 import { figure, median, percentile, summary } from './lib';
+import { executeTimes } from './kernel-times';
 
 const warmStarts = 7;
 const coldStarts = 3;
@@ -23,26 +23,6 @@ const iterations = 200;
 const warmup = 20;
 const readyGoalMs = 1500;
 const ratioGoal = 1.2;
-
-async function executeTimes(service: KernelService, bus: EventBus, kernelId: string, count: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const cellId = `c${i % 4}`;
-    const started = performance.now();
-    const done = new Promise<void>((resolve) => {
-      const stop = bus.subscribe('kernel.cell', kernelId, ({ payload }) => {
-        if (payload.cellId === cellId && payload.state === 'ok') {
-          stop();
-          resolve();
-        }
-      });
-    });
-    await service.execute({ kernelId, cellId, code: '1+1' });
-    await done;
-    times.push(performance.now() - started);
-  }
-  return times;
-}
 
 /** Times `count` sandboxed starts (each shut down after); `between` runs before each start. */
 async function startTimes(service: KernelService, notebookPath: string, count: number, between: () => Promise<void>): Promise<number[]> {

@@ -3,50 +3,18 @@
 // the PyTorch template runs on it through sbatch with its loss curve growing live, a second cluster job is
 // cancelled (scancel), a 6-trial sweep runs as a Slurm array, and its trials are compared in Experiments.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Locator, Page } from '@playwright/test';
-import { expect, runCommand, screenshot, test } from './fixtures';
+import { expect, openWithVenv, queueTemplateJob, screenshot, test } from './fixtures';
 
 const docsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
-
-function sampleProject(projectsDir: string): string {
-  const [name] = readdirSync(projectsDir);
-  if (!name) throw new Error(`no project in ${projectsDir}`);
-  return path.join(projectsDir, name);
-}
-
-/** Queues the PyTorch template on the cluster profile from the wizard; answers the job's row. */
-async function queueOnCluster(page: Page, venv: string, name: string, values: Record<string, string>, resources: Record<string, string> = {}): Promise<Locator> {
-  const area = page.getByRole('region', { name: 'Jobs area' });
-  await area.getByRole('tab', { name: 'Jobs' }).click();
-  await area.getByRole('button', { name: 'New job…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New job' });
-  await dialog.getByTestId('job-template').selectOption('pytorch-classifier');
-  const env = dialog.getByLabel('Environment');
-  await env.selectOption((await env.locator(`option[data-prefix="${venv}"]`).getAttribute('value')) ?? '');
-  await dialog.getByTestId('job-target').selectOption({ label: 'loopback (Slurm)' });
-  for (const [label, value] of Object.entries({ ...values, ...resources })) await dialog.getByLabel(label, { exact: true }).fill(value);
-  await dialog.getByLabel('Name').fill(name);
-  await dialog.getByRole('button', { name: 'Queue job' }).click();
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
-  return area.getByTestId('job-row').filter({ hasText: name });
-}
 
 test.describe('cluster jobs in Chromium', () => {
   test.setTimeout(540_000);
 
   test('add the loopback Slurm cluster → template job on it with a live loss curve → cancel a second → 6-trial sweep → compare', async ({ page, orrery }, testInfo) => {
     await page.setViewportSize({ width: 1400, height: 900 });
-    const project = sampleProject(orrery.projectsDir);
-    const venv = path.join(project, '.venv');
-    execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv], { stdio: 'ignore' });
-
-    await page.goto(orrery.url);
-    await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);
-    await runCommand(page, 'refresh environments', 'Refresh Environments');
-    await expect(page.getByRole('region', { name: 'Environments' }).getByText(venv).first()).toBeVisible({ timeout: 60_000 });
+    const { venv } = await openWithVenv(page, orrery);
 
     // 1. The cluster profile: Slurm on this machine (sbatch on loopback), tested with sinfo.
     await page.getByRole('button', { name: 'Jobs', exact: true }).click();
@@ -62,7 +30,7 @@ test.describe('cluster jobs in Chromium', () => {
 
     // 2. The template on the cluster: it runs under Slurm and its loss curve grows live.
     // Torch needs more than the cluster's default memory per CPU (Slurm kills a job over its --mem here).
-    const first = await queueOnCluster(page, venv, 'slurm-mlp', { Epochs: '100', 'Learning rate': '0.01' }, { CPUs: '1', 'Memory (MiB)': '2000', 'Time limit (minutes)': '30' });
+    const first = await queueTemplateJob(page, venv, 'slurm-mlp', { Epochs: '100', 'Learning rate': '0.01' }, { target: 'loopback (Slurm)', resources: { CPUs: '1', 'Memory (MiB)': '2000', 'Time limit (minutes)': '30' } });
     await expect(first.getByTestId('job-where')).toContainText('loopback (Slurm)');
     await expect(first.getByTestId('job-state')).toHaveText('running', { timeout: 90_000 });
     await expect(first.getByTestId('job-where')).toContainText(/· \d+ · RUNNING/);
@@ -80,7 +48,7 @@ test.describe('cluster jobs in Chromium', () => {
 
     // 3. A second cluster job is cancelled through scancel.
     await page.getByRole('button', { name: 'Jobs', exact: true }).click();
-    const second = await queueOnCluster(page, venv, 'slurm-long', { Epochs: '100000' }, { CPUs: '1', 'Memory (MiB)': '2000' });
+    const second = await queueTemplateJob(page, venv, 'slurm-long', { Epochs: '100000' }, { target: 'loopback (Slurm)', resources: { CPUs: '1', 'Memory (MiB)': '2000' } });
     await expect(second.getByTestId('job-state')).toHaveText(/queued|running/, { timeout: 60_000 });
     await second.click();
     await area.getByRole('button', { name: 'Cancel' }).click();

@@ -1,5 +1,5 @@
-import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { test as base, expect, type Locator, type Page, type TestInfo } from '@playwright/test';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -133,7 +133,6 @@ export const test = base.extend<{ orrery: OrreryHost }>({
 
 export { expect };
 
-/** Opens the command palette with its chord and runs the first command matching `query`. */
 /** The open project's folder, from the status bar (the host made the sample project on first start). */
 export async function projectPath(page: Page, projectsDir: string): Promise<string> {
   const status = page.getByTestId('status-project');
@@ -143,6 +142,7 @@ export async function projectPath(page: Page, projectsDir: string): Promise<stri
   return title;
 }
 
+/** Opens the command palette with its chord and runs the first command matching `query`. */
 export async function runCommand(page: Page, query: string, expectedTitle: RegExp | string): Promise<void> {
   await page.keyboard.press('Control+Shift+P');
   const input = page.getByRole('combobox', { name: 'Type a command' });
@@ -151,4 +151,49 @@ export async function runCommand(page: Page, query: string, expectedTitle: RegEx
   await expect(page.locator('.palette').getByRole('option').first()).toContainText(expectedTitle);
   await input.press('Enter');
   await expect(input).toBeHidden();
+}
+
+/** The one project the host created (the sample), by its folder. */
+export function sampleProject(projectsDir: string): string {
+  const [name] = readdirSync(projectsDir);
+  if (!name) throw new Error(`no project in ${projectsDir}`);
+  return path.join(projectsDir, name);
+}
+
+/** A venv in the sample project (Debian's torch and ipykernel through system site packages), made behind Orrery's back. */
+export function sampleVenv(orrery: OrreryHost): { project: string; venv: string } {
+  const project = sampleProject(orrery.projectsDir);
+  const venv = path.join(project, '.venv');
+  execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv], { stdio: 'ignore' });
+  return { project, venv };
+}
+
+/** The page on the sample project, with its venv (sampleVenv) found by a discovery pass. */
+export async function openWithVenv(page: Page, orrery: OrreryHost): Promise<{ project: string; venv: string }> {
+  const made = sampleVenv(orrery);
+  await page.goto(orrery.url);
+  await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);
+  await runCommand(page, 'refresh environments', 'Refresh Environments');
+  await expect(page.getByRole('region', { name: 'Environments' }).getByText(made.venv).first()).toBeVisible({ timeout: 60_000 });
+  return made;
+}
+
+/**
+ * Queues the PyTorch template from the New job dialog, in the venv, with these form values; on a target other than
+ * this machine (its label in the dialog) with these resources. Answers the job's row.
+ */
+export async function queueTemplateJob(page: Page, venv: string, name: string, values: Record<string, string>, where?: { target: string; resources?: Record<string, string> }): Promise<Locator> {
+  const area = page.getByRole('region', { name: 'Jobs area' });
+  await area.getByRole('tab', { name: 'Jobs' }).click();
+  await area.getByRole('button', { name: 'New job…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New job' });
+  await dialog.getByTestId('job-template').selectOption('pytorch-classifier');
+  const env = dialog.getByLabel('Environment');
+  await env.selectOption((await env.locator(`option[data-prefix="${venv}"]`).getAttribute('value')) ?? '');
+  if (where) await dialog.getByTestId('job-target').selectOption({ label: where.target });
+  for (const [label, value] of Object.entries({ ...values, ...where?.resources })) await dialog.getByLabel(label, { exact: true }).fill(value);
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByRole('button', { name: 'Queue job' }).click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  return area.getByTestId('job-row').filter({ hasText: name });
 }

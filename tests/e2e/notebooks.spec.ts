@@ -1,15 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, screenshot, test } from './fixtures';
-
-/** The one project the host created (the sample), by its folder. */
-function sampleProject(projectsDir: string): string {
-  const [name] = readdirSync(projectsDir);
-  if (!name) throw new Error(`no project in ${projectsDir}`);
-  return path.join(projectsDir, name);
-}
+import { expect, sampleVenv, screenshot, test } from './fixtures';
 
 /** The cell at `index` in the shown notebook. */
 function cell(page: Page, index: number): Locator {
@@ -86,9 +78,7 @@ test.describe('notebooks on a real kernel in Chromium', () => {
   test('venv kernel → prefix, plot, input, interrupt, restart, save, close while printing, reopen', async ({ page, orrery }, testInfo) => {
     await page.setViewportSize({ width: 1400, height: 900 });
     const violations = cspViolations(page);
-    const project = sampleProject(orrery.projectsDir);
-    const venv = path.join(project, '.venv');
-    execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv], { stdio: 'ignore' });
+    const { project, venv } = sampleVenv(orrery);
 
     await page.goto(orrery.url);
     await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);

@@ -2,47 +2,15 @@
 // runs as a job in a venv (Debian's torch through system site packages), its loss curve grows live, a second job is
 // cancelled, two finished runs are compared, and a run's logs and checkpoint are there.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
-import { expect, runCommand, screenshot, test } from './fixtures';
-
-/** The one project the host created (the sample), by its folder. */
-function sampleProject(projectsDir: string): string {
-  const [name] = readdirSync(projectsDir);
-  if (!name) throw new Error(`no project in ${projectsDir}`);
-  return path.join(projectsDir, name);
-}
-
-/** Queues the PyTorch template from the wizard, in the venv, with these form values; answers the job's row. */
-async function queueTemplateJob(page: Page, venv: string, name: string, values: Record<string, string>): Promise<Locator> {
-  const area = page.getByRole('region', { name: 'Jobs area' });
-  await area.getByRole('button', { name: 'New job…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New job' });
-  await dialog.getByTestId('job-template').selectOption('pytorch-classifier');
-  const env = dialog.getByLabel('Environment');
-  await env.selectOption((await env.locator(`option[data-prefix="${venv}"]`).getAttribute('value')) ?? '');
-  for (const [label, value] of Object.entries(values)) await dialog.getByLabel(label, { exact: true }).fill(value);
-  await dialog.getByLabel('Name').fill(name);
-  await dialog.getByRole('button', { name: 'Queue job' }).click();
-  await expect(dialog).toBeHidden({ timeout: 15_000 });
-  return area.getByTestId('job-row').filter({ hasText: name });
-}
+import { expect, openWithVenv, queueTemplateJob, runCommand, screenshot, test } from './fixtures';
 
 test.describe('training jobs and experiments in Chromium', () => {
   test.setTimeout(420_000);
 
   test('PyTorch template job → live loss curve → cancel a second job → compare two finished runs → logs and checkpoint', async ({ page, orrery }, testInfo) => {
     await page.setViewportSize({ width: 1400, height: 900 });
-    const project = sampleProject(orrery.projectsDir);
-    const venv = path.join(project, '.venv');
-    execFileSync('/usr/bin/python3', ['-m', 'venv', '--system-site-packages', venv], { stdio: 'ignore' });
-
-    await page.goto(orrery.url);
-    await expect(page.getByTestId('status-project')).toContainText(orrery.projectsDir);
-    // The venv made behind Orrery's back is found by a discovery pass.
-    await runCommand(page, 'refresh environments', 'Refresh Environments');
-    await expect(page.getByRole('region', { name: 'Environments' }).getByText(venv).first()).toBeVisible({ timeout: 60_000 });
+    // A venv made behind Orrery's back is found by a discovery pass.
+    const { venv } = await openWithVenv(page, orrery);
 
     await page.getByRole('button', { name: 'Jobs', exact: true }).click();
     const area = page.getByRole('region', { name: 'Jobs area' });

@@ -57,12 +57,16 @@ async function typeLine(line: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function waitForScreen(what: string | RegExp): Promise<string> {
+async function waitForScreen(what: string | RegExp, timeoutMs?: number): Promise<string> {
   let text = '';
-  await waitFor(`screen to show ${what}`, async () => {
-    text = await screenText();
-    return typeof what === 'string' ? text.includes(what) : what.test(text);
-  });
+  await waitFor(
+    `screen to show ${what}`,
+    async () => {
+      text = await screenText();
+      return typeof what === 'string' ? text.includes(what) : what.test(text);
+    },
+    timeoutMs,
+  );
   return text;
 }
 
@@ -111,6 +115,19 @@ describe.skipIf(!hasChromium)(`the Terminal area in Chromium (web host)${hasChro
     const flood = 200 * (2700 + 2);
     await waitFor('the flood counted', async () => Number(await page.locator(activeView).getAttribute('data-bytes-written')) - before > flood);
   });
+
+  it('ends a flood larger than the flow-control window whole: the last lines shown, every byte counted', async () => {
+    const before = Number(await page.locator(activeView).getAttribute('data-bytes-written'));
+    // 2,000,000 numbered lines (14.9 MB with CR LF): main holds output once the view is 8 MiB behind and leaves out
+    // lines the view could never show; what it left out is still counted.
+    const count = 2_000_000;
+    await typeLine(`seq 1 ${count}; echo flood-end-$((6*7))`);
+    const text = await waitForScreen(/^flood-end-42\s*$/m, 120_000);
+    expect(text).toContain(`${count - 1}\n${count}`);
+    let bytes = 0;
+    for (let digits = 1, from = 1; from <= count; digits++, from *= 10) bytes += (Math.min(count, from * 10 - 1) - from + 1) * (digits + 2);
+    await waitFor('the whole flood counted', async () => Number(await page.locator(activeView).getAttribute('data-bytes-written')) - before >= bytes, 120_000);
+  }, 250_000);
 
   it('pastes with Ctrl+Shift+V and copies the selection with Ctrl+Shift+C', async () => {
     await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((2+3))'));

@@ -9,7 +9,7 @@ import type { BackendSubmission } from './backend';
 import type { BackendFactory } from './backend-factory';
 import type { EngineJobs } from './engine-jobs';
 import { gitCommit, jobEnvironment, type JobEnvs } from './job-launch';
-import { writeRunJson } from './job-spool';
+import { runInfoOf, writeRunJson } from './job-spool';
 import { jobFromRow, JobStore, type JobRow } from './job-store';
 
 /** A new engine job (or local sweep trial), and for a retry or resume what it repeats. */
@@ -91,19 +91,7 @@ export class EngineSubmissions {
     const first = rows[0]!;
     const commit = await gitCommit(this.deps.runner, first.cwd, this.deps.env);
     for (const row of rows) {
-      await writeRunJson(open.path, {
-        runId: row.run_id,
-        name: row.name,
-        jobId: row.id,
-        createdAtMs: this.deps.clock.now(),
-        pid: process.pid,
-        argv: [row.script, ...(JSON.parse(row.args) as string[])],
-        cwd: row.cwd,
-        gitCommit: commit,
-        python: env.version,
-        envLockId: null,
-        ...(row.params ? { params: JSON.parse(row.params) as Record<string, unknown> } : {}),
-      });
+      await writeRunJson(open.path, runInfoOf(row, { createdAtMs: this.deps.clock.now(), gitCommit: commit, python: env.version, envLockId: null }));
     }
     const activated = this.deps.envs.activation(env, this.deps.env);
     const full = jobEnvironment({ activated, pythonDir: this.deps.pythonDir, projectPath: open.path, row: first });

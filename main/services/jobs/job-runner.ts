@@ -12,7 +12,7 @@ import { exitFile, jobFolder, JobLogs } from './job-logs';
 import { groupAlive, killGroup, readExitFile, signalGroup } from './job-process';
 import { localExternalId, type LocalBackend } from './local-backend';
 import type { BackendHandle } from './backend';
-import { appendEvents, appendMetrics, writeRunJson } from './job-spool';
+import { appendEvents, appendMetrics, runInfoOf, writeRunJson } from './job-spool';
 import { isTerminal, jobFromRow, JobStore, type JobRow } from './job-store';
 import { procUnits, sampleGpus, systemSeries, TreeSampler, type ProcUnits } from './job-telemetry';
 import { LogTail, type LogBatch, type LogTailOptions } from './log-tail';
@@ -219,20 +219,7 @@ export class JobRunner {
       warning = `The environment could not be locked: ${(error as Error).message}`;
     }
     const activated = this.deps.envs.activation(env, this.deps.env);
-    await writeRunJson(open.path, {
-      runId: row.run_id,
-      name: row.name,
-      jobId: row.id,
-      createdAtMs: this.deps.clock.now(),
-      pid: process.pid,
-      argv: [row.script, ...(JSON.parse(row.args) as string[])],
-      cwd: row.cwd,
-      gitCommit: await gitCommit(this.deps.runner, row.cwd, this.deps.env),
-      python: env.version,
-      envLockId,
-      // A sweep trial's params are the run's params from its first line.
-      ...(row.params !== null ? { params: JSON.parse(row.params) as Record<string, unknown> } : {}),
-    });
+    await writeRunJson(open.path, runInfoOf(row, { createdAtMs: this.deps.clock.now(), gitCommit: await gitCommit(this.deps.runner, row.cwd, this.deps.env), python: env.version, envLockId }));
     if (warning) await appendEvents(open.path, row.run_id, row.id, [{ t: 'warning', message: warning, time: this.nowS() }]);
     // A cancel that came while the env was being locked: the process is never started.
     if (generation !== this.generation) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, link, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { JobRow } from './job-store';
 
 /** The run folder of `runId` in a project (see docs/tracking-spool.md). */
 export function runFolder(projectPath: string, runId: string): string {
@@ -32,6 +33,24 @@ export interface JobRunInfo {
   readonly envLockId: string | null;
   /** A sweep trial's params (recorded as the run's params). */
   readonly params?: Readonly<Record<string, unknown>>;
+}
+
+/** The run.json facts of a job's row (its script and arguments, folder, a sweep trial's params). */
+export function runInfoOf(row: JobRow, facts: { readonly createdAtMs: number; readonly gitCommit: string | null; readonly python: string; readonly envLockId: string | null }): JobRunInfo {
+  return {
+    runId: row.run_id,
+    name: row.name,
+    jobId: row.id,
+    createdAtMs: facts.createdAtMs,
+    pid: process.pid,
+    argv: [row.script, ...(JSON.parse(row.args) as string[])],
+    cwd: row.cwd,
+    gitCommit: facts.gitCommit,
+    python: facts.python,
+    envLockId: facts.envLockId,
+    // A sweep trial's params are the run's params from its first line.
+    ...(row.params !== null ? { params: JSON.parse(row.params) as Record<string, unknown> } : {}),
+  };
 }
 
 /**

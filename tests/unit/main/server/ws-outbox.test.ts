@@ -66,6 +66,22 @@ describe('Outbox backpressure', () => {
     ]);
   });
 
+  it('keeps what an output event says it left out: it goes as JSON, in order with the joined output around it', () => {
+    const socket = new FakeSocket();
+    outbox = new Outbox(socket, () => undefined, limits);
+    outbox.pushEvent('terminal.data', 't1', { data: 'now', skipped: 5000 });
+    clog(socket, outbox);
+    outbox.pushEvent('terminal.data', 't1', { data: 'a' });
+    outbox.pushEvent('terminal.data', 't1', { data: 'b', skipped: 123 });
+    outbox.pushEvent('terminal.data', 't1', { data: 'c' });
+    for (let i = 0; i < 4; i++) socket.drain();
+    expect(socket.sent).toEqual([
+      { t: 'event', event: 'terminal.data', id: 't1', payload: { data: 'a' } },
+      { t: 'event', event: 'terminal.data', id: 't1', payload: { data: 'b', skipped: 123 } },
+      { t: 'event', event: 'terminal.data', id: 't1', payload: { data: 'c' } },
+    ]);
+  });
+
   it('starts a new frame once joined output would pass 1 MiB, losing nothing', () => {
     const socket = new FakeSocket();
     outbox = new Outbox(socket, () => undefined, { highWater: 100, maxQueued: 8 * 1024 * 1024 });
