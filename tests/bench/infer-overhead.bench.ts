@@ -1,12 +1,14 @@
 // `npm run bench -- infer-overhead`: what Orrery's inference path adds to onnxruntime-node's own session.run.
 // The model: an MLP (1024 → 1536 → 1536 → 1536 → 10, MatMul + Add + Relu, softmax, 6.3 M parameters) written by
-// the test encoder, about 1 ms a run on one intra-op thread. Both paths use the same session options (1 intra-op thread) in the
-// same process, in interleaved blocks so drift on a shared machine hits both alike:
+// the test encoder, about 1 ms a run on one intra-op thread. Both paths run the same onnxruntime session (1 intra-op
+// thread; the service is handed it as its inline session, so both read the same 25 MB of weights from the same
+// memory: two sessions of one model differ by up to 10% in speed, a figure of where the allocator put them, not of
+// Orrery), in the same process, call by call (A B B A) so drift on a shared machine hits both alike:
 //  - bare: `session.run` on a pre-built Float32Array tensor in this thread;
 //  - Orrery: InferenceService.infer with a JSON tensor (nested arrays → typed array, signature checks), session.run
 //    where the service places it (a model measured under its inline budget runs on the calling thread, others in the
 //    inference worker thread), the outputs back as arrays and the top-k.
-// Figures: median per call of each path, the median overhead (Orrery − bare) and the ratio, where the service ran
+// Figures: median per call of each path, the median overhead (of Orrery − bare, pair by pair) and the ratio, where the service ran
 // the model; and where the overhead goes: session.run as Orrery timed it, a round trip to the worker with no run, and the
 // same comparison on a model that does almost nothing (Identity on the same 1024 floats), where the main thread
 // has no time to fall asleep while the worker runs.
@@ -21,8 +23,7 @@ import { encodeModel, mlpModel, OnnxType } from '../unit/main/services/models/on
 import { figure, median, percentile, repoRoot, summary } from './lib';
 
 const sizes = [1024, 1536, 1536, 1536, 10];
-const blocks = 20;
-const callsPerBlock = 50;
+const calls = 1000;
 const warmup = 50;
 const goalOverheadUs = 50;
 const goalRatio = 1.1;
@@ -33,30 +34,52 @@ async function tinyOverhead(service: InferenceService, dir: string, row: number[
   const value = { name: 'x', elemType: OnnxType.float, dims: ['batch', row.length] as Array<string | number> };
   writeFileSync(file, encodeModel({ nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }], inputs: [value], outputs: [{ ...value, name: 'y' }] }));
   const info = await inspectOnnxFile(file, 'tiny', (f) => service.checkLoads(f));
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await sessionOf(file);
   const tensor = new ort.Tensor('float32', Float32Array.from(row), [1, row.length]);
   const input = { kind: 'tensors' as const, tensors: { x: { data: [row] } } };
+  const timed = async (call: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await call();
+    return performance.now() - started;
+  };
+  const runBare = (): Promise<number> => timed(() => session.run({ x: tensor }));
+  const runOrrery = (): Promise<number> => timed(() => service.infer(file, info, input, dir));
+  await paired(runBare, runOrrery, 100);
+  const { bare, orrery } = await paired(runBare, runOrrery, calls);
+  return { bareMs: median(bare), orreryMs: median(orrery) };
+}
+
+/** Both paths call by call, in A B B A order, so a burst from a neighbour on this shared machine lands on both. */
+async function paired(bareCall: () => Promise<number>, orreryCall: () => Promise<number>, count: number): Promise<{ bare: number[]; orrery: number[]; differences: number[] }> {
   const bare: number[] = [];
   const orrery: number[] = [];
-  for (let block = 0; block < blocks + 2; block++) {
-    for (let i = 0; i < callsPerBlock; i++) {
-      const started = performance.now();
-      await session.run({ x: tensor });
-      if (block >= 2) bare.push(performance.now() - started);
-    }
-    for (let i = 0; i < callsPerBlock; i++) {
-      const started = performance.now();
-      await service.infer(file, info, input, dir);
-      if (block >= 2) orrery.push(performance.now() - started);
-    }
+  const differences: number[] = [];
+  for (let pair = 0; pair < count; pair++) {
+    const bareFirst = pair % 2 === 0;
+    const a = await (bareFirst ? bareCall() : orreryCall());
+    const b = await (bareFirst ? orreryCall() : bareCall());
+    const [bareMs, orreryMs] = bareFirst ? [a, b] : [b, a];
+    bare.push(bareMs);
+    orrery.push(orreryMs);
+    differences.push(orreryMs - bareMs);
   }
-  await session.release();
-  return { bareMs: median(bare), orreryMs: median(orrery) };
+  return { bare, orrery, differences };
+}
+
+/** One session per model file, run by the bare path and handed to the service as its inline session (which releases it). */
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+function sessionOf(file: string): Promise<ort.InferenceSession> {
+  let session = sessions.get(file);
+  if (!session) {
+    session = ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
+    sessions.set(file, session);
+  }
+  return session;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orrery-infer-bench-'));
-  const service = new InferenceService({ workerFile: path.join(repoRoot, 'out', 'main', 'inference-worker.cjs'), inferThreads: 1 });
+  const service = new InferenceService({ workerFile: path.join(repoRoot, 'out', 'main', 'inference-worker.cjs'), inferThreads: 1, loadSession: sessionOf });
   try {
     const file = path.join(dir, 'mlp.onnx');
     writeFileSync(file, encodeModel(mlpModel({ sizes, softmax: true, seed: 7 })));
@@ -66,7 +89,7 @@ async function main(): Promise<void> {
 
     const inWorker: number[] = [];
     const roundTrip: number[] = [];
-    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const session = await sessionOf(file);
     const tensor = new ort.Tensor('float32', Float32Array.from(row), [1, sizes[0]!]);
     const bareCall = async (): Promise<number> => {
       const started = performance.now();
@@ -80,25 +103,14 @@ async function main(): Promise<void> {
       inWorker.push(result.latencyMs);
       return elapsed;
     };
-    for (let i = 0; i < warmup; i++) {
-      await bareCall();
-      await orreryCall();
-    }
+    await paired(bareCall, orreryCall, warmup);
     // Same answer both ways (the figure compares like with like).
     const bareOut = (await session.run({ x: tensor })).y!.data as Float32Array;
     const orreryOut = (await service.infer(file, info, input, dir)).outputs[0]!.data as number[];
     const maxDiff = Math.max(...orreryOut.map((v, i) => Math.abs(v - bareOut[i]!)));
 
-    const bare: number[] = [];
-    const orrery: number[] = [];
     inWorker.length = 0;
-    for (let block = 0; block < blocks; block++) {
-      const first = block % 2 === 0 ? bare : orrery;
-      const second = first === bare ? orrery : bare;
-      for (let i = 0; i < callsPerBlock; i++) first.push(await (first === bare ? bareCall() : orreryCall()));
-      for (let i = 0; i < callsPerBlock; i++) second.push(await (second === bare ? bareCall() : orreryCall()));
-    }
-    await session.release();
+    const { bare, orrery, differences } = await paired(bareCall, orreryCall, calls);
     for (let i = 0; i < 200; i++) {
       const started = performance.now();
       await service.checkLoads(file);
@@ -109,9 +121,9 @@ async function main(): Promise<void> {
 
     const bareMs = median(bare);
     const orreryMs = median(orrery);
-    const overheadUs = (orreryMs - bareMs) * 1000;
+    const overheadUs = median(differences) * 1000;
     const ratio = orreryMs / bareMs;
-    console.log(`model: MLP ${sizes.join(' → ')}, ${info.parameters.toLocaleString('en-US')} parameters, 1 intra-op thread; ${blocks * callsPerBlock} calls per path`);
+    console.log(`model: MLP ${sizes.join(' → ')}, ${info.parameters.toLocaleString('en-US')} parameters, 1 intra-op thread; ${calls} calls per path`);
     figure('bare session.run median', bareMs, 'ms');
     figure('bare session.run p95', percentile(bare, 95), 'ms');
     figure('Orrery InferenceService.infer median', orreryMs, 'ms');
@@ -121,7 +133,8 @@ async function main(): Promise<void> {
     figure('worker round trip without a run', median(roundTrip) * 1000, 'µs');
     figure('tiny model (Identity): bare / Orrery median', `${tiny.bareMs.toFixed(3)} / ${tiny.orreryMs.toFixed(3)}`, 'ms');
     figure('tiny model: overhead per call', (tiny.orreryMs - tiny.bareMs) * 1000, 'µs');
-    figure('median overhead per call', overheadUs, 'µs');
+    figure('difference of the medians', (orreryMs - bareMs) * 1000, 'µs');
+    figure('median overhead per call (Orrery − bare, call by call)', overheadUs, 'µs');
     figure('ratio Orrery / bare', ratio);
     figure('max |difference| of outputs', maxDiff);
     figure('load average (1 min) / cores', `${os.loadavg()[0]!.toFixed(2)} / ${os.cpus().length}`);
