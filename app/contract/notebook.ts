@@ -96,10 +96,16 @@ export const cellRunSchema = z.object({
   seq: z.number().int(),
 });
 
-/** What `notebook.open` answers: the document, its file facts, and the live kernel session if one is running. */
+/**
+ * What `notebook.open` answers: the document, its file facts, and the live kernel session if one is running.
+ * Opened with `firstCells`, `notebook.cells` holds only the first cells of `totalCells`: the view draws them at once
+ * and fetches the rest with `notebook.cells` (a 20 MB notebook would otherwise cross the wire before the first paint).
+ */
 export const openNotebookSchema = z.object({
   path: z.string(),
   notebook: notebookDocSchema,
+  /** How many cells the file has (more than `notebook.cells` holds when opened with `firstCells`). */
+  totalCells: z.number().int().min(0),
   mtimeMs: z.number(),
   size: z.number(),
   /** Set when a kernel for this notebook is running (or ran since the notebook was last saved). */
@@ -117,7 +123,16 @@ export const notebookCalls = {
     noInput,
     z.array(z.object({ path: z.string(), relativePath: z.string(), size: z.number(), mtimeMs: z.number() })),
   ),
-  'notebook.open': call('Read and validate a notebook (nbformat 4.0–4.5)', z.object({ path }).strict(), openNotebookSchema),
+  'notebook.open': call(
+    'Read and validate a notebook (nbformat 4.0–4.5); with `firstCells`, answer only that many of its cells (fetch the rest with notebook.cells)',
+    z.object({ path, firstCells: z.number().int().min(1).optional() }).strict(),
+    openNotebookSchema,
+  ),
+  'notebook.cells': call(
+    'Cells `from` … `from + count` of the version of a notebook that notebook.open read at `mtimeMs`; `not_found` when that version is no longer held (open it again)',
+    z.object({ path, mtimeMs: z.number(), from: z.number().int().min(0), count: z.number().int().min(1).max(10_000) }).strict(),
+    z.object({ cells: z.array(notebookCellSchema), totalCells: z.number().int().min(0) }),
+  ),
   'notebook.create': call(
     'Create an empty notebook (fails if the file exists)',
     z.object({ path, envId: envIdSchema.optional() }).strict(),

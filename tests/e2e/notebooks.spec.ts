@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, sampleVenv, screenshot, test } from './fixtures';
+import { expect, sampleProject, sampleVenv, screenshot, test } from './fixtures';
 
 /** The cell at `index` in the shown notebook. */
 function cell(page: Page, index: number): Locator {
@@ -213,6 +213,52 @@ test.describe('notebooks on a real kernel in Chromium', () => {
     await expect(cell(page, 0).locator('.view-lines')).toHaveText(/x\s=\s4\s*y\s=\sx\s\*\s2/);
     await page.keyboard.press('Shift+Enter');
     await expect(area.getByTestId('save-state')).not.toHaveText('error');
+  });
+
+  test('a big notebook draws its first cells from a small answer, fetches the rest in pages, and a save keeps every cell', async ({ page, orrery }) => {
+    const file = path.join(sampleProject(orrery.projectsDir), 'big.ipynb');
+    const text = (i: number) => Array.from({ length: 40 }, (_, line) => `cell ${i} line ${line}\n`);
+    const source = Array.from({ length: 600 }, (_, i) => ({
+      id: `big${i}`, cell_type: 'code', metadata: {}, execution_count: i + 1, source: `print(${i})`,
+      outputs: [{ output_type: 'stream', name: 'stdout', text: text(i) }],
+    }));
+    writeFileSync(file, `${JSON.stringify({ cells: source, metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1)}\n`);
+    // What crosses the WebSocket: the answer to notebook.open holds the first cells only, notebook.cells the rest.
+    const answers: Array<{ cells: number; totalCells: number }> = [];
+    page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => {
+      if (typeof payload !== 'string' || !payload.includes('"totalCells"')) return;
+      const value = (JSON.parse(payload) as { value?: { notebook?: { cells: unknown[] }; cells?: unknown[]; totalCells: number } }).value;
+      if (value) answers.push({ cells: (value.notebook?.cells ?? value.cells ?? []).length, totalCells: value.totalCells });
+    }));
+    await page.goto(orrery.url);
+    await page.getByRole('button', { name: 'Notebooks', exact: true }).click();
+    const area = page.getByRole('region', { name: 'Notebooks' });
+    await area.getByRole('button', { name: 'big.ipynb', exact: true }).click();
+    await expect(cell(page, 0)).toContainText('print(0)');
+    await expect(area.getByTestId('notebook-loading')).toHaveCount(0, { timeout: 30_000 });
+    expect(answers[0]).toEqual({ cells: 40, totalCells: 600 });
+    expect(answers.slice(1).map((a) => a.cells)).toEqual([100, 100, 100, 100, 100, 60]);
+    // The list measures cells as they come into view, so the end moves a little while scrolling there.
+    await expect(async () => {
+      await scrollToEnd(page);
+      await expect(cells(page).last()).toContainText('cell 599 line 39', { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+    // An edit to the first cell and a save: the file has all 600 cells, only the first one changed.
+    const first = page.locator('.notebook-view:not([hidden]) [data-cell-key="big0"]');
+    await expect(async () => {
+      await page.locator('.notebook-view:not([hidden]) .notebook-cells').evaluate((el) => void (el.scrollTop = 0));
+      await expect(first).toBeVisible({ timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+    await first.locator('.cell-static').click();
+    await expect(first.locator('.monaco-editor')).toHaveClass(/\bfocused\b/);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.insertText(' # edited');
+    await page.keyboard.press('Control+s');
+    await expect(area.getByTestId('save-state')).toHaveText('saved');
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { cells: Array<{ id: string; source: unknown }> };
+    expect(saved.cells).toHaveLength(600);
+    expect(saved.cells[0]!.source).toEqual(['print(0) # edited']);
+    expect(saved.cells.slice(1)).toEqual(source.slice(1));
   });
 
   test('markdown, LaTeX and rich outputs render; HTML is sanitized and isolated', async ({ page, orrery }, testInfo) => {

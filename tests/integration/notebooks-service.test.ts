@@ -78,6 +78,26 @@ describe('lossless .ipynb', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ ...opened.notebook, cells: [edited] });
   });
 
+  it('opens the first cells of a notebook and serves the rest of that version in pages, until it is saved over', async () => {
+    const file = path.join(dir, 'paged.ipynb');
+    const source = JSON.parse(await readFile(path.join(dir, 'v45.ipynb'), 'utf8')) as NotebookDoc;
+    const cells = Array.from({ length: 7 }, (_, i) => ({ ...source.cells[i % source.cells.length]!, id: `p${i}` }));
+    await writeFile(file, serializeNotebook({ ...source, cells }));
+    const opened = await service.open(file, 3);
+    expect(opened.totalCells).toBe(7);
+    expect(opened.notebook.cells.map((c) => c.id)).toEqual(['p0', 'p1', 'p2']);
+    const page = await service.cells({ path: file, mtimeMs: opened.mtimeMs, from: 3, count: 3 });
+    expect(page).toEqual({ cells: cells.slice(3, 6), totalCells: 7 });
+    expect((await service.cells({ path: file, mtimeMs: opened.mtimeMs, from: 6, count: 100 })).cells.map((c) => c.id)).toEqual(['p6']);
+    // Whole when the notebook is smaller than the first window.
+    expect((await service.open(file, 50)).notebook.cells).toHaveLength(7);
+    // The pages are of the version read at that mtime: after a save (a new version) the old one is gone.
+    const { cells: _all, ...rest } = opened.notebook;
+    const saved = await service.save({ path: file, patch: { rest, cells: [...cells.slice(0, 6).map((_, keep) => ({ keep })), { ...cells[6]!, source: 'changed' }] }, expectedMtimeMs: opened.mtimeMs });
+    expect(await codeOf(service.cells({ path: file, mtimeMs: opened.mtimeMs, from: 3, count: 3 }))).toMatch(/^not_found: .*no longer held .*Open the notebook again/);
+    expect((await service.cells({ path: file, mtimeMs: saved.mtimeMs, from: 6, count: 1 })).cells[0]!.source).toBe('changed');
+  });
+
   it('refuses a patch on a version it does not hold, one past the kept cells, and one that breaks the schema (file untouched)', async () => {
     const file = path.join(dir, 'patched44.ipynb');
     await copyFile(path.join(dir, 'v44.ipynb'), file);

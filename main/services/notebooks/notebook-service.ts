@@ -62,13 +62,28 @@ export class NotebookService {
     return found.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
   }
 
-  /** Reads and validates a notebook; adds the live kernel session (kernel, kept cell runs, pending input). */
-  async open(input: string): Promise<OpenNotebook> {
+  /**
+   * Reads and validates a notebook; adds the live kernel session (kernel, kept cell runs, pending input). With
+   * `firstCells`, answers only the first cells; `cells()` serves the rest from the version kept for saves.
+   */
+  async open(input: string, firstCells?: number): Promise<OpenNotebook> {
     const file = await checkPathInRoots(input, this.deps.allowedRoots);
     const read = await readNotebookFile(file, this.validator);
     this.saved.remember(file, read.notebook, read.mtimeMs, read.size);
     const session = this.deps.kernels.sessionFor(file);
-    return { path: file, notebook: read.notebook, mtimeMs: read.mtimeMs, size: read.size, ...session };
+    const all = read.notebook.cells;
+    const notebook = firstCells !== undefined && firstCells < all.length ? { ...read.notebook, cells: all.slice(0, firstCells) } : read.notebook;
+    return { path: file, notebook, totalCells: all.length, mtimeMs: read.mtimeMs, size: read.size, ...session };
+  }
+
+  /** Cells of the version `open` read at `mtimeMs` (the rest of a notebook opened with `firstCells`). */
+  async cells(input: ParsedInput<'notebook.cells'>): Promise<CallOutput<'notebook.cells'>> {
+    const file = await checkPathInRoots(input.path, this.deps.allowedRoots);
+    const doc = this.saved.version(file, input.mtimeMs);
+    if (!doc) {
+      throw new OrreryError('not_found', `The version of ${file} that was opened is no longer held (it was saved, changed on disk or evicted). Open the notebook again.`);
+    }
+    return { cells: doc.cells.slice(input.from, input.from + input.count), totalCells: doc.cells.length };
   }
 
   /** Creates an empty nbformat 4.5 notebook (its kernelspec from the env when given); fails if the file exists. */

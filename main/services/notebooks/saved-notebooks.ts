@@ -64,6 +64,12 @@ export class SavedNotebooks {
     this.entries.delete(file);
   }
 
+  /** The kept document of `file` at `mtimeMs`, if that is the version kept. */
+  version(file: string, mtimeMs: number): NotebookDoc | undefined {
+    const saved = this.entries.get(file);
+    return saved?.mtimeMs === mtimeMs ? saved.doc : undefined;
+  }
+
   /** Whether the version of `file` at `mtimeMs` is kept. */
   has(file: string, mtimeMs: number): boolean {
     return this.entries.get(file)?.mtimeMs === mtimeMs;

@@ -60,13 +60,26 @@ export class NotebookModel {
     const { cells, ...rest } = doc;
     this.rest = rest;
     this.hasIds = doc.nbformat_minor >= 5;
-    const seen = new Set<string>();
-    this.entries = cells.map((raw) => {
-      const key = typeof raw.id === 'string' && raw.id !== '' && !seen.has(raw.id) ? raw.id : newCellId(seen);
-      seen.add(key);
-      return entryOf(raw, key);
-    });
-    for (const entry of this.entries) this.byKey.set(entry.key, entry);
+    this.entries = cells.map((raw) => this.adopt(raw));
+  }
+
+  /** An entry for a cell of the file, keyed by its id (a made-up key when it has none or a taken one). */
+  private adopt(raw: NotebookCell): CellEntry {
+    const taken = { has: (key: string) => this.byKey.has(key) } as ReadonlySet<string>;
+    const key = typeof raw.id === 'string' && raw.id !== '' && !this.byKey.has(raw.id) ? raw.id : newCellId(taken);
+    const entry = entryOf(raw, key);
+    this.byKey.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * Appends cells of the file that arrived after the first ones (a notebook opened in pages). They are the file's
+   * own cells, so the document does not become dirty.
+   */
+  appendLoaded(cells: readonly NotebookCell[]): void {
+    if (cells.length === 0) return;
+    this.entries = [...this.entries, ...cells.map((raw) => this.adopt(raw))];
+    for (const listener of this.listListeners) listener();
   }
 
   /** The cells in order (do not mutate). */

@@ -27,10 +27,19 @@ export interface SessionState {
   readonly conflict: boolean;
   readonly error: string | null;
   readonly choice: KernelChoice;
+  /** Set while the cells after the first ones are still being fetched (a notebook opened in pages). */
+  readonly loading: { readonly loaded: number; readonly total: number } | null;
 }
 
 /** Autosave this long after the last edit. */
 export const autosaveDelayMs = 2_000;
+
+/**
+ * Cells `notebook.open` answers: enough for the first screen, so a big notebook draws at once. The rest comes in
+ * pages of `cellsPerPage` (about 1 MB of a notebook with plots and long outputs: a short task for the page each).
+ */
+export const firstCells = 40;
+export const cellsPerPage = 100;
 
 const finished = new Set<CellRun['state']>(['ok', 'error', 'aborted']);
 
@@ -65,6 +74,10 @@ export class NotebookSession {
   private disposed = false;
   /** The cells of the version last read or written (main keeps it), by object: unchanged cells are sent as `{keep: index}`. */
   private base: Map<NotebookCell, number>;
+  /** Settles once every cell of the file is in the model; rejects when the rest could not be fetched. */
+  private loaded: Promise<void> = Promise.resolve();
+  /** Why the document is incomplete (the rest could not be fetched): saving is refused until a reload. */
+  private partial: string | null = null;
 
   constructor(
     private readonly client: OrreryClient,
@@ -76,14 +89,28 @@ export class NotebookSession {
     this.base = baseOf(opened.notebook);
     const model = new NotebookModel(opened.notebook);
     const choice = savedChoice(opened.notebook.metadata);
-    this.state = { model, kernel: opened.kernel, pendingInput: opened.pendingInput, dirty: false, saving: false, conflict: false, error: null, choice };
+    this.state = { model, kernel: opened.kernel, pendingInput: opened.pendingInput, dirty: false, saving: false, conflict: false, error: null, choice, loading: null };
     this.adopt(model, opened);
     if (opened.kernel) this.attach(opened.kernel);
   }
 
-  /** Opens a notebook file (with the outputs its kernel produced while no view was open). */
+  /**
+   * Opens a notebook file (with the outputs its kernel produced while no view was open): its first cells at once,
+   * the rest fetched in pages after (`whenLoaded`).
+   */
   static async open(client: OrreryClient, path: string): Promise<NotebookSession> {
-    return new NotebookSession(client, await client.call('notebook.open', { path }));
+    return new NotebookSession(client, await client.call('notebook.open', { path, firstCells }));
+  }
+
+  /** Settles once every cell of the file is in the document (at once for a notebook that came whole). */
+  whenLoaded(): Promise<void> {
+    return this.loaded;
+  }
+
+  /** Keys of every cell, once all are loaded (Run All must not stop at the cells fetched so far). */
+  async allKeys(): Promise<string[]> {
+    await this.loaded;
+    return this.state.model.cells.map((cell) => cell.key);
   }
 
   getState(): SessionState {
@@ -204,14 +231,14 @@ export class NotebookSession {
     }
   }
 
-  /** Reads the file again (after a conflict), dropping unsaved edits. */
+  /** Reads the file again (after a conflict, or when its cells could not all be fetched), dropping unsaved edits. */
   async reload(): Promise<void> {
-    const opened = await this.guard(this.client.call('notebook.open', { path: this.path }));
+    const opened = await this.guard(this.client.call('notebook.open', { path: this.path, firstCells }));
     if (!opened) return;
     this.mtimeMs = opened.mtimeMs;
     this.base = baseOf(opened.notebook);
     const model = new NotebookModel(opened.notebook);
-    this.set({ model, conflict: false, error: null, kernel: opened.kernel, pendingInput: opened.pendingInput });
+    this.set({ model, conflict: false, error: null, kernel: opened.kernel, pendingInput: opened.pendingInput, loading: null });
     this.adopt(model, opened);
     if (opened.kernel) this.attach(opened.kernel);
   }
@@ -241,6 +268,12 @@ export class NotebookSession {
   }
 
   private async write(force: boolean): Promise<void> {
+    // Never write a document that lacks the cells still being fetched: it would drop them from the file.
+    await this.loaded.catch(() => undefined);
+    if (this.partial) {
+      this.set({ error: this.partial });
+      throw new Error(this.partial);
+    }
     const model = this.state.model;
     const revision = model.revision;
     const doc = model.toDoc();
@@ -285,15 +318,56 @@ export class NotebookSession {
   private adopt(model: NotebookModel, opened: OpenNotebook): void {
     this.stopModel();
     this.kept.clear();
+    this.partial = null;
+    for (const run of opened.runs) if (finished.has(run.state)) this.kept.add(run.cellId);
+    const unapplied = this.applyRuns(model, opened.runs);
+    this.stopModel = model.subscribeChange(() => this.onModelChange(model));
+    this.onModelChange(model);
+    const loaded = this.loadRest(model, opened, unapplied);
+    loaded.catch(() => undefined);
+    this.loaded = loaded;
+  }
+
+  /** Lays runs main kept over their cells; answers those whose cells are not loaded yet. */
+  private applyRuns(model: NotebookModel, runs: readonly CellRun[]): CellRun[] {
     let applied = false;
-    for (const run of opened.runs) {
+    const rest: CellRun[] = [];
+    for (const run of runs) {
       if (model.applyRun(run)) applied = true;
-      if (finished.has(run.state)) this.kept.add(run.cellId);
+      else if (!model.cell(run.cellId)) rest.push(run);
     }
     // Outputs main kept are not in the file yet: the notebook is dirty until they are saved.
     if (applied) model.touch();
-    this.stopModel = model.subscribeChange(() => this.onModelChange(model));
-    this.onModelChange(model);
+    return rest;
+  }
+
+  /**
+   * Fetches the cells after the first ones a page at a time (each page is a short task, so the view stays
+   * responsive), appending them to the model. On a failure the document stays partial and saving is refused.
+   */
+  private async loadRest(model: NotebookModel, opened: OpenNotebook, runs: CellRun[]): Promise<void> {
+    const total = opened.totalCells;
+    let from = opened.notebook.cells.length;
+    if (from >= total) return;
+    const current = () => !this.disposed && this.state.model === model;
+    this.set({ loading: { loaded: from, total } });
+    try {
+      while (from < total) {
+        const page = await this.client.call('notebook.cells', { path: this.path, mtimeMs: opened.mtimeMs, from, count: cellsPerPage });
+        if (!current()) return;
+        if (page.cells.length === 0 || page.totalCells !== total) throw new Error('the file changed since it was opened');
+        page.cells.forEach((cell, i) => this.base.set(cell, from + i));
+        model.appendLoaded(page.cells);
+        from += page.cells.length;
+        if (runs.length > 0) runs = this.applyRuns(model, runs);
+        this.set({ loading: from < total ? { loaded: from, total } : null });
+      }
+    } catch (failure) {
+      if (!current()) return;
+      this.partial = `Only ${from} of the ${total} cells of this notebook could be loaded (${errorMessage(failure)}). Saving is off: reload the notebook.`;
+      this.set({ loading: null, error: this.partial });
+      throw failure;
+    }
   }
 
   private onModelChange(model: NotebookModel): void {

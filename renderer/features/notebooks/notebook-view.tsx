@@ -25,7 +25,6 @@ export function kernelLabel(kernel: KernelInfo | null): string {
 
 /** Carries out a palette command on a notebook. */
 export function runNotebookCommand(session: NotebookSession, command: NotebookCommand, selection: CellSelection): CellSelection {
-  const keys = session.getState().model.cells.map((cell) => cell.key);
   switch (command) {
     case 'save':
       void session.save().catch(() => undefined);
@@ -33,7 +32,7 @@ export function runNotebookCommand(session: NotebookSession, command: NotebookCo
     case 'run-cell':
       return applyAction(session, 'run-advance', selection);
     case 'run-all':
-      void session.execute(keys);
+      void session.allKeys().then((all) => session.execute(all), () => undefined);
       break;
     case 'run-above':
       void session.execute(keysAbove(session, selection.key));
@@ -45,7 +44,7 @@ export function runNotebookCommand(session: NotebookSession, command: NotebookCo
       void session.restart();
       break;
     case 'restart-run-all':
-      void session.restart().then(() => session.execute(keys));
+      void session.restart().then(() => session.allKeys()).then((all) => session.execute(all), () => undefined);
       break;
     case 'shutdown':
       void session.shutdown();
@@ -96,6 +95,11 @@ function Toolbar({ session, state, run }: { session: NotebookSession; state: Ses
       <span className={`kernel-status is-${status}`} data-testid="kernel-status" title={state.kernel ? `${state.kernel.displayName} (${state.kernel.sandbox ? `container ${state.kernel.sandbox.containerId.slice(0, 12)}` : `pid ${state.kernel.pid ?? '?'}`})` : 'The kernel starts on the first run'}>
         {kernelLabel(state.kernel)}
       </span>
+      {state.loading && (
+        <span className="notebook-loading" data-testid="notebook-loading" title="The rest of the notebook is being fetched; saving waits for it">
+          loading cells {state.loading.loaded} / {state.loading.total}
+        </span>
+      )}
       <span className="notebook-save-state" data-testid="save-state">
         {state.saving ? 'saving…' : state.dirty ? 'unsaved' : 'saved'}
       </span>

@@ -22,7 +22,8 @@ export function kernelInfo(patch: Partial<KernelInfo> = {}): KernelInfo {
 
 /** What notebook.open answers for the sample. */
 export function openAnswer(patch: Partial<OpenNotebook> = {}): OpenNotebook {
-  return { path: '/p/nb.ipynb', notebook: sampleDoc(), mtimeMs: 1000, size: 500, kernel: null, runs: [], pendingInput: null, ...patch };
+  const notebook = patch.notebook ?? sampleDoc();
+  return { path: '/p/nb.ipynb', notebook, totalCells: notebook.cells.length, mtimeMs: 1000, size: 500, kernel: null, runs: [], pendingInput: null, ...patch };
 }
 
 /** A kernel.cell payload. */

@@ -1,8 +1,28 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientError } from '../../../../renderer/client/client-error';
-import { NotebookSession, savedChoice } from '../../../../renderer/features/notebooks/notebook-session';
+import type { NotebookCell, NotebookDoc } from '../../../../app/models';
+import { cellsPerPage, firstCells, NotebookSession, savedChoice } from '../../../../renderer/features/notebooks/notebook-session';
 import { fakeClient, settle } from '../fake-client';
-import { kernelInfo, openAnswer, run } from './notebook-fixtures';
+import { kernelInfo, openAnswer, run, sampleDoc } from './notebook-fixtures';
+
+/** A notebook of `count` code cells c0, c1, …, and main's side of opening it in pages (notebook.open, notebook.cells). */
+function bigFile(count: number) {
+  const cells: NotebookCell[] = Array.from({ length: count }, (_, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: `x = ${i}` }));
+  const doc = { ...sampleDoc(), cells } as NotebookDoc;
+  const pages: Array<{ from: number; count: number }> = [];
+  let failAt: number | null = null;
+  const handlers = {
+    'notebook.cells': (input: unknown) => {
+      const { from, count: n, mtimeMs } = input as { from: number; count: number; mtimeMs: number };
+      expect(mtimeMs).toBe(1000);
+      pages.push({ from, count: n });
+      if (failAt !== null && from >= failAt) throw new ClientError('not_found', 'The version of nb.ipynb that was opened is no longer held. Open the notebook again.');
+      return { cells: cells.slice(from, from + n), totalCells: count };
+    },
+  };
+  const opened = (patch = {}) => openAnswer({ notebook: { ...doc, cells: cells.slice(0, firstCells) }, totalCells: count, ...patch });
+  return { cells, pages, handlers, opened, failFrom: (at: number) => void (failAt = at) };
+}
 
 afterEach(() => vi.useRealTimers());
 
@@ -166,6 +186,80 @@ describe('NotebookSession', () => {
     await session.close();
     expect(fake.namesCalled()).toContain('notebook.save');
     await settle();
+  });
+
+  it('draws the first cells of a big notebook at once and fetches the rest in pages, without becoming dirty', async () => {
+    const file = bigFile(250);
+    const fake = fakeClient({ ...file.handlers, ...saving() });
+    const session = new NotebookSession(fake.client, file.opened({ kernel: kernelInfo(), runs: [run('c3', 2), run('c200', 5)] }), 10_000);
+    const model = session.getState().model;
+    expect(model.cells).toHaveLength(firstCells);
+    expect(session.getState().loading).toEqual({ loaded: firstCells, total: 250 });
+    // Run All asked while loading waits for every cell.
+    const all = session.allKeys();
+    await session.whenLoaded();
+    expect(await all).toEqual(file.cells.map((c) => c.id));
+    expect(file.pages).toEqual([
+      { from: firstCells, count: cellsPerPage },
+      { from: firstCells + cellsPerPage, count: cellsPerPage },
+      { from: firstCells + 2 * cellsPerPage, count: cellsPerPage },
+    ]);
+    expect(session.getState().loading).toBeNull();
+    // The kept run of a cell in a later page is laid over it when that page arrives.
+    expect(model.cell('c3')?.outputs).toHaveLength(1);
+    expect(model.cell('c200')?.outputs).toHaveLength(1);
+    await session.save();
+    const saved = fake.calls.find((c) => c.name === 'notebook.save')!.input as { patch: { cells: Array<{ keep?: number; id?: string }> } };
+    // Fetched cells are references to the version main holds, at their own index; only the two overlaid travel.
+    expect(saved.patch.cells).toHaveLength(250);
+    expect(saved.patch.cells.filter((c) => c.keep === undefined).map((c) => c.id)).toEqual(['c3', 'c200']);
+    expect(saved.patch.cells[199]).toEqual({ keep: 199 });
+    session.dispose();
+  });
+
+  it('waits for the rest of a big notebook before a save asked while loading, and writes every cell', async () => {
+    const file = bigFile(150);
+    const fake = fakeClient({ ...file.handlers, ...saving() });
+    const session = new NotebookSession(fake.client, file.opened(), 10_000);
+    const model = session.getState().model;
+    model.setSource('c0', 'edited');
+    const save = session.save();
+    await save;
+    expect(model.cells).toHaveLength(150);
+    const saved = fake.calls.find((c) => c.name === 'notebook.save')!.input as { patch: { cells: Array<{ keep?: number }> } };
+    expect(saved.patch.cells).toHaveLength(150);
+    expect(saved.patch.cells.slice(1).every((c, i) => c.keep === i + 1)).toBe(true);
+    expect(session.getState().dirty).toBe(false);
+    session.dispose();
+  });
+
+  it('refuses to save a notebook whose later cells could not be fetched, and a reload brings it back whole', async () => {
+    const file = bigFile(150);
+    file.failFrom(firstCells + cellsPerPage);
+    const fake = fakeClient({
+      ...file.handlers,
+      ...saving(),
+      'notebook.open': () => {
+        file.failFrom(Number.POSITIVE_INFINITY);
+        return file.opened();
+      },
+    });
+    const session = new NotebookSession(fake.client, file.opened(), 10_000);
+    await expect(session.whenLoaded()).rejects.toThrow(/no longer held/);
+    expect(session.getState().model.cells).toHaveLength(firstCells + cellsPerPage);
+    expect(session.getState().error).toMatch(/Only 140 of the 150 cells .* Saving is off: reload the notebook/);
+    session.getState().model.setSource('c0', 'edited');
+    await expect(session.save()).rejects.toThrow(/Saving is off/);
+    expect(fake.namesCalled()).not.toContain('notebook.save');
+    await session.reload();
+    await session.whenLoaded();
+    expect(session.getState().model.cells).toHaveLength(150);
+    expect(session.getState().error).toBeNull();
+    // The fetched cells are the file's own: nothing to save.
+    expect(session.getState().dirty).toBe(false);
+    await session.save();
+    expect(fake.namesCalled()).toContain('notebook.save');
+    session.dispose();
   });
 
   it('reads the env a notebook was created for', () => {
