@@ -64,11 +64,15 @@ export async function startHost(): Promise<{ host: OrreryHost; stop: () => Promi
   const home = mkdtempSync(path.join(os.tmpdir(), 'orrery-e2e-'));
   const projectsDir = path.join(home, 'projects');
   mkdirSync(projectsDir);
+  const userHome = path.join(home, 'user');
+  mkdirSync(userHome);
   const token = randomBytes(16).toString('hex');
   const output: string[] = [];
   const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'main', 'cli.cjs'), 'serve', '--port', '0', '--token', token], {
     cwd: repoRoot,
-    env: { ...process.env, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: projectsDir, ORRERY_LOG_LEVEL: 'warn' },
+    // HOME is a folder of the test (pyenv's versions still found through PYENV_ROOT): the host's shells read no
+    // start-up file of the machine's user.
+    env: { ...process.env, HOME: userHome, PYENV_ROOT: process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), ORRERY_HOME: home, ORRERY_PROJECTS_DIR: projectsDir, ORRERY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));

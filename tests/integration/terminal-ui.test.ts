@@ -27,7 +27,8 @@ async function startServer(): Promise<string> {
   home = await mkdtemp(path.join(os.tmpdir(), 'orrery-terminal-ui-'));
   await mkdir(path.join(home, 'projects'));
   server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--token', 'terminal-ui-token'], {
-    env: { ...process.env, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: path.join(home, 'projects'), ORRERY_LOG_LEVEL: 'warn', SHELL: '/bin/bash' },
+    // HOME is the test's folder: the shells read no start-up file of the machine's user.
+    env: { ...process.env, HOME: home, ORRERY_HOME: home, ORRERY_PROJECTS_DIR: path.join(home, 'projects'), ORRERY_LOG_LEVEL: 'warn', SHELL: '/bin/bash' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

@@ -31,7 +31,9 @@ export async function startHarness(extra: Partial<Omit<WebHostOptions, 'core'>> 
   await mkdir(path.join(staticDir, 'assets'), { recursive: true });
   await writeFile(path.join(staticDir, 'index.html'), pageHtml);
   await writeFile(path.join(staticDir, 'assets', 'app.js'), assetJs);
-  const env = { ...process.env, ORRERY_HOME: userHome, ORRERY_PROJECTS_DIR: path.join(base, 'projects'), ORRERY_ROOTS: base };
+  // HOME is a folder of the test: the shells it starts read no start-up file of the machine's user.
+  await mkdir(path.join(base, 'user'), { recursive: true });
+  const env = { ...process.env, HOME: path.join(base, 'user'), PYENV_ROOT: process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), ORRERY_HOME: userHome, ORRERY_PROJECTS_DIR: path.join(base, 'projects'), ORRERY_ROOTS: base };
   const core = createCore({ host: 'web', env, userHome, allowedRoots: [base], logger: silentLogger });
   const host = await startWebHost({ core, port: 0, staticDir, logger: silentLogger, ...extra });
   return {

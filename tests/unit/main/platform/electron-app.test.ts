@@ -59,7 +59,8 @@ afterEach(async () => {
 });
 
 async function start(env: NodeJS.ProcessEnv = {}): Promise<ElectronAppHandle> {
-  const running = runElectronApp({ electron: fake.modules, env: { ...process.env, ORRERY_HOME: home, ...env }, mainDir });
+  // HOME is the test's folder too: its shells read no start-up file of the machine's user.
+  const running = runElectronApp({ electron: fake.modules, env: { ...process.env, HOME: home, ORRERY_HOME: home, ...env }, mainDir });
   fake.fakes.app.becomeReady();
   const started = await running;
   if (!started) throw new Error('the app did not start');
