@@ -90,6 +90,7 @@ export function createCore(options: CoreOptions): Core {
     ptyHost: options.ptyHost ?? createInProcessPtyHost,
     settings: () => user.getSettings(),
     activateEnv: (base) => envs.activateDefault(base),
+    startupDir: path.join(userHome, 'shell'),
   });
   const system = new SystemService({ runner, logger: logger.child('system') });
   const tasks = new TaskRegistry(bus);

@@ -10,7 +10,7 @@ import { anyId, EventBus } from '../../main/core/event-bus';
 import { silentLogger } from '../../main/core/logger';
 import type { FlowLimits } from '../../main/services/terminals/flow-control';
 import type { PtyHostFactory } from '../../main/services/terminals/pty-host';
-import { TerminalService } from '../../main/services/terminals/terminal-service';
+import { TerminalService, type TerminalServiceDeps } from '../../main/services/terminals/terminal-service';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -30,6 +30,8 @@ export interface Harness {
   readonly projects: FakeProjects;
   readonly projectDir: string;
   readonly outsideDir: string;
+  /** The shells' HOME (empty: no start-up file unless a test writes one). */
+  readonly home: string;
   /** All output of a terminal so far. */
   output(id: string): string;
   /** UTF-8 bytes the service said it left out of a terminal's output (views that declared keepLines). */
@@ -39,7 +41,7 @@ export interface Harness {
 }
 
 /** Builds a service over a temp project with /bin/bash and a quiet, predictable environment. */
-export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLimits): Promise<Harness> {
+export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLimits, deps: Pick<TerminalServiceDeps, 'activateEnv' | 'startupDir'> = {}): Promise<Harness> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'orrery-terminal-'));
   const projectDir = path.join(base, 'project');
   const outsideDir = path.join(base, 'outside');
@@ -71,6 +73,7 @@ export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLi
     ptyHost,
     settings: () => ({ terminalShell: '/bin/bash' }),
     ...(flowLimits ? { flowLimits } : {}),
+    ...deps,
   });
   return {
     service,
@@ -78,6 +81,7 @@ export async function createHarness(ptyHost: PtyHostFactory, flowLimits?: FlowLi
     projects,
     projectDir,
     outsideDir,
+    home,
     exits,
     output: (id) => (chunks.get(id) ?? []).join(''),
     skipped: (id) => skipped.get(id) ?? 0,

@@ -43,3 +43,11 @@ export function activationEnv(env: Env, base: NodeJS.ProcessEnv, platform: NodeJ
   }
   return out;
 }
+
+/**
+ * `activationEnv` for a terminal's shell, plus ORRERY_ENV_KIND, _PREFIX and _BIN: the terminal's start-up file
+ * activates the env again from them after the user's own start-up files have run (and then unsets them).
+ */
+export function terminalActivationEnv(env: Env, base: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): NodeJS.ProcessEnv {
+  return { ...activationEnv(env, base, platform), ORRERY_ENV_KIND: env.kind, ORRERY_ENV_PREFIX: env.prefix, ORRERY_ENV_BIN: binDirOf(env, platform) };
+}

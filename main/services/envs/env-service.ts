@@ -10,7 +10,7 @@ import type { ProcessRunner } from '../../core/process-runner';
 import type { TaskRegistry } from '../../core/tasks';
 import type { ProjectService } from '../projects/project-service';
 import type { UserStore } from '../user/user-store';
-import { activationEnv } from './activation';
+import { activationEnv, terminalActivationEnv } from './activation';
 import { readDefaultEnv, writeDefaultEnv } from './default-env';
 import { EnvCache, envPresent, staleAfterMs } from './env-cache';
 import { Discovery } from './discovery';
@@ -205,10 +205,13 @@ export class EnvService {
     return activationEnv(env, base);
   }
 
-  /** The base with the project's default env activated (unchanged when there is none): what terminals start with. */
+  /**
+   * The base with the project's default env activated (unchanged when there is none): what terminals start with,
+   * with what their start-up file needs to activate it again after the user's own (`terminalActivationEnv`).
+   */
   activateDefault(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     const env = this.defaultEnvCached();
-    return env && !env.missing ? activationEnv(env, base) : base;
+    return env && !env.missing ? terminalActivationEnv(env, base) : base;
   }
 
   /** The project's default env as last resolved (no probe), for synchronous callers such as terminals. */

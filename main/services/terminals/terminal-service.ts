@@ -12,7 +12,7 @@ import { HeldOutput } from './held-output';
 import { OutputRing } from './output-ring';
 import type { PtyHost, PtyHostFactory } from './pty-host';
 import type { PtyMessage } from './pty-protocol';
-import { buildTerminalEnv, resolveShell } from './terminal-env';
+import { buildTerminalEnv, resolveShell, startupArgs } from './terminal-env';
 
 /** What the terminal service needs of the project service: the open project's folder, or a `no_project` error. */
 export interface TerminalProjects {
@@ -33,6 +33,8 @@ export interface TerminalServiceDeps {
   readonly flowLimits?: FlowLimits;
   /** Activates the project's default Python env on a shell's variables (the env service's `activateDefault`). */
   readonly activateEnv?: (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+  /** A folder of the user's for the shells' start-up file (see `startupArgs`); none: shells start as they are. */
+  readonly startupDir?: string;
 }
 
 /** What `terminal.create` takes (all optional). */
@@ -105,13 +107,15 @@ export class TerminalService {
     const { path: projectPath } = await this.deps.projects.requireCurrent();
     const cwd = await this.resolveCwd(projectPath, input.cwd);
     const shell = await resolveShell((await this.deps.settings()).terminalShell, this.deps.env);
+    const env = buildTerminalEnv(this.deps.env, projectPath, this.deps.activateEnv);
+    const args = await startupArgs(shell, env, this.deps.startupDir);
     const id = newId('term');
     const cols = input.cols ?? 80;
     const rows = input.rows ?? 24;
     const title = input.title ?? `${path.basename(shell.file)} ${++this.counter}`;
     const started = this.waitForSpawn(id);
     const terminal = this.track(id, projectPath, { id, title, shell: shell.file, cwd, pid: 0, cols, rows, createdAt: this.deps.clock.now(), exitCode: null }, started);
-    this.host.spawn({ id, file: shell.file, args: shell.args, cwd, env: buildTerminalEnv(this.deps.env, projectPath, this.deps.activateEnv), cols, rows });
+    this.host.spawn({ id, file: shell.file, args, cwd, env, cols, rows });
     try {
       const pid = await started;
       terminal.info = { ...terminal.info, pid };
