@@ -89,13 +89,17 @@ export function nextDiscovered(core: Core): Promise<{ count: number; ms: number 
 }
 
 /** A tiny setuptools package written to `dir`; `setupBody` replaces the setup() call (to fail or to sleep). */
-export async function writePackage(dir: string, name: string, version: string, setupBody?: string): Promise<string> {
+export async function writePackage(dir: string, name: string, version: string, setupBody?: string, options: { dataFiles?: readonly string[] } = {}): Promise<string> {
   const folder = path.join(dir, `${name}-src-${version}`);
   await mkdir(path.join(folder, name), { recursive: true });
   await writeFile(path.join(folder, name, '__init__.py'), `VERSION = ${JSON.stringify(version)}\n`);
+  // Data files (installed under the env's prefix, in each of these folders): one file, `<name>.txt`.
+  const dataFiles = options.dataFiles ?? [];
+  if (dataFiles.length > 0) await writeFile(path.join(folder, `${name}.txt`), 'data\n');
+  const data = dataFiles.length > 0 ? `, data_files=[${dataFiles.map((to) => `(${JSON.stringify(to)}, [${JSON.stringify(`${name}.txt`)}])`).join(', ')}]` : '';
   await writeFile(
     path.join(folder, 'setup.py'),
-    `${setupBody ?? ''}\nfrom setuptools import setup\nsetup(name=${JSON.stringify(name)}, version=${JSON.stringify(version)}, packages=[${JSON.stringify(name)}])\n`,
+    `${setupBody ?? ''}\nfrom setuptools import setup\nsetup(name=${JSON.stringify(name)}, version=${JSON.stringify(version)}, packages=[${JSON.stringify(name)}]${data})\n`,
   );
   return folder;
 }

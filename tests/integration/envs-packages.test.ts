@@ -15,7 +15,7 @@ let world: EnvWorld;
 let venv: Env;
 let pkgs: string;
 
-/** Every file under the venv's lib and bin with a hash of its content: the env's exact state. */
+/** Every file under the venv's lib, bin, share, include and etc with a hash of its content, and the names at its top: the env's exact state. */
 async function fingerprint(prefix: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -27,8 +27,10 @@ async function fingerprint(prefix: string): Promise<string[]> {
       else out.push(`${path.relative(prefix, file)} link`);
     }
   };
-  await walk(path.join(prefix, 'lib'));
-  await walk(path.join(prefix, 'bin'));
+  for (const top of await readdir(prefix)) {
+    if (top === 'lib' || top === 'bin' || top === 'share' || top === 'include' || top === 'etc') await walk(path.join(prefix, top));
+    else out.push(`${top} at the top`);
+  }
   return out.sort();
 }
 
@@ -122,9 +124,9 @@ describe('env packages', () => {
   });
 
   it('restores the env exactly when pip fails after it has installed part of the request', async () => {
-    // pip installs orrerygood, then fails on orrerybroken's invalid entry point and leaves both half-done;
-    // only the snapshot brings the env back.
-    const good = buildWheel(await writePackage(pkgs, 'orrerygood', '1.0'), pkgs);
+    // pip installs orrerygood (with data files in share/ and in a folder of its own at the top of the prefix), then
+    // fails on orrerybroken's invalid entry point and leaves both half-done; only the snapshot brings the env back.
+    const good = buildWheel(await writePackage(pkgs, 'orrerygood', '1.0', undefined, { dataFiles: ['share/orrerygood', 'orrerygood-data'] }), pkgs);
     const broken = await brokenWheel(buildWheel(await writePackage(pkgs, 'orrerybroken', '1.0'), pkgs));
     const before = await fingerprint(venv.prefix);
     const failed = await failure(world.core.services.envs.install({ id: venv.id, specs: [good, broken] }));

@@ -71,10 +71,15 @@ export function pipInstallArgs(request: InstallRequest): string[] {
   return args;
 }
 
-/** The env's package folders (site-packages, bin) as the interpreter reports them. */
+/**
+ * The env's folders pip writes to: site-packages and bin as the interpreter reports them, and the prefix's share,
+ * include and etc (a wheel's data files and headers go under the prefix).
+ */
 async function packageDirs(env: Env, context: PackageContext): Promise<string[]> {
   const probe = await runProbe(context.runner, env.python, context.probeScript, context.env);
-  return [probe.purelib, probe.platlib, probe.scripts].filter((dir): dir is string => Boolean(dir)).map((dir) => path.resolve(dir));
+  const prefix = path.resolve(env.prefix);
+  const reported = [probe.purelib, probe.platlib, probe.scripts].filter((dir): dir is string => Boolean(dir)).map((dir) => path.resolve(dir));
+  return [...reported, ...['share', 'include', 'etc'].map((name) => path.join(prefix, name))];
 }
 
 /**

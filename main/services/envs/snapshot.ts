@@ -48,11 +48,14 @@ async function isDir(dir: string): Promise<boolean> {
 }
 
 /**
- * Snapshots `dirs` (site-packages, bin) into a hidden folder inside the env's prefix, so links stay on one
- * filesystem. Folders outside the prefix are left out (they are not the env's to restore).
+ * Snapshots `dirs` (site-packages, bin, share, include, etc) into a hidden folder inside the env's prefix, so links
+ * stay on one filesystem. Folders outside the prefix are left out (they are not the env's to restore). The names at
+ * the top of the prefix are noted too: a wheel's data files may make a folder of their own there, which a restore
+ * removes.
  */
 export async function takeSnapshot(prefix: string, dirs: readonly string[]): Promise<EnvSnapshot> {
   const root = path.join(prefix, `.orrery-snapshot-${newId('s', 8)}`);
+  const topLevel = new Set(await readdir(prefix));
   const inside = [...new Set(dirs)].filter((dir) => dir.startsWith(prefix + path.sep));
   // Nested folders (bin inside a site-packages?) would be mirrored twice; keep the outermost.
   const outer = inside.filter((dir) => !inside.some((other) => other !== dir && dir.startsWith(other + path.sep)));
@@ -78,6 +81,9 @@ export async function takeSnapshot(prefix: string, dirs: readonly string[]): Pro
         if (existed) await rename(copy, dir);
       }
       await rm(root, { recursive: true, force: true });
+      for (const name of await readdir(prefix)) {
+        if (!topLevel.has(name) && !name.startsWith('.orrery-snapshot-')) await rm(path.join(prefix, name), { recursive: true, force: true });
+      }
     },
     async discard() {
       await rm(root, { recursive: true, force: true });

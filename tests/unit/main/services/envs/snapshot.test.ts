@@ -39,6 +39,16 @@ describe('env snapshot', () => {
     expect((await readdir(prefix)).sort()).toEqual(['bin', 'lib']);
   });
 
+  it('removes what was added at the top of the prefix (a wheel\'s data files in a folder of their own)', async () => {
+    const snapshot = await takeSnapshot(prefix, [site(), bin(), path.join(prefix, 'share')]);
+    await mkdir(path.join(prefix, 'share', 'pkgdata'), { recursive: true });
+    await writeFile(path.join(prefix, 'share', 'pkgdata', 'x.txt'), 'data');
+    await mkdir(path.join(prefix, 'toplevel'));
+    await writeFile(path.join(prefix, 'pyvenv.cfg.bak'), '');
+    await snapshot.restore();
+    expect((await readdir(prefix)).sort()).toEqual(['bin', 'lib']);
+  });
+
   it('discards without touching the env, and snapshots a folder that did not exist yet', async () => {
     const scripts = path.join(prefix, 'Scripts');
     const snapshot = await takeSnapshot(prefix, [site(), scripts]);
