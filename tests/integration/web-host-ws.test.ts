@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callNames } from '../../app/contract';
+import { seededRandom } from '../../app/lib/random';
 import { maxFrameBytes } from '../../main/server/web-host';
 import { upgradeStatus, waitFor, WireClient, startHarness, type WebHostHarness } from './web-host-harness';
 
@@ -157,7 +158,7 @@ describe('web host: bad frames', () => {
 
   it('answers 500 seeded random frames with error frames or invalid_input/unknown_call results naming the field, and stays up', async () => {
     const client = await WireClient.connect(harness);
-    const random = mulberry32(0x0ee7);
+    const random = seededRandom(0x0ee7);
     const expectations = new Map<number, (result: { ok: boolean; error?: { code: string; message: string } }) => void>();
     let expectedErrors = 0;
     for (let seq = 1; seq <= 500; seq++) {
@@ -242,14 +243,3 @@ function randomText(random: () => number, max: number): string {
   return String.fromCharCode(...Array.from({ length }, () => 32 + Math.floor(random() * 95)));
 }
 
-/** A small seeded PRNG, so a failing fuzz run can be replayed exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,7 @@
 import { OrreryError } from '../../../app/contract';
 import type { InferResult, ModelVersion, OnnxInfo, TensorInfo } from '../../../app/contract/models';
 import type { PackageManifest, PackageTarget } from '../../../app/contract/packages';
+import { seededRandom } from '../../../app/lib/random';
 import { imageSpec, labelsOf } from '../models/preprocess';
 
 /** The tolerance a package's self-test allows between its outputs and Orrery's (onnxruntime on another CPU differs a little). */
@@ -61,17 +62,6 @@ export function buildManifest(options: {
   };
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same golden inputs on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random input of the declared shape (dynamic dims → 1): floats in [0, 1), integers 0..9, booleans 0 / 1. */
 export function goldenInput(input: TensorInfo, random: () => number): GoldenTensor {

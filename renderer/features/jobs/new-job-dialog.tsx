@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useClient } from '../../client/context';
 import { errorMessage } from '../../client/client-error';
+import { FormActions } from '../../ui/form-actions';
 import { useAppStore, useAppStoreApi } from '../../store/context';
 import type { JobSubmit, JobTemplate } from '../../store/jobs-slice';
 import { Modal } from '../../ui/modal';
@@ -289,19 +290,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
           <span>Name</span>
           <input className="text-input" value={name} onChange={(e) => setName(e.target.value)} placeholder="(from the script)" aria-label="Name" />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="submit" className="button is-primary" disabled={busy}>
-            {busy ? 'Queuing…' : 'Queue job'}
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit="Queue job" busySubmit="Queuing…" onCancel={onClose} />
       </form>
     </Modal>
   );

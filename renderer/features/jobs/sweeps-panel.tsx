@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../client/client-error';
+import { FormActions } from '../../ui/form-actions';
 import { useAppStore, useAppStoreApi } from '../../store/context';
 import type { Sweep, SweepTrial } from '../../store/jobs-slice';
 import { formatTime } from '../../ui/format';
@@ -146,19 +147,7 @@ function NewSweepForm({ onDone }: { onDone: () => void }) {
           ))}
         </select>
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="submit" className="button is-primary" disabled={busy}>
-          {busy ? 'Starting…' : 'Start sweep'}
-        </button>
-        <button type="button" className="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions error={error} busy={busy} submit="Start sweep" busySubmit="Starting…" onCancel={onDone} />
     </form>
   );
 }

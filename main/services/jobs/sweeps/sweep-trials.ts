@@ -1,4 +1,5 @@
 import { OrreryError } from '../../../../app/contract/errors';
+import { seededRandom } from '../../../../app/lib/random';
 import { maxTrials, type ParamSpec, type SweepSpec } from './sweep-spec';
 
 /** One trial's params, in the order the spec names them. */
@@ -16,7 +17,7 @@ export function expandTrials(spec: SweepSpec): TrialParams[] {
   const draws = random.length > 0 ? (spec.trials ?? 1) : 1;
   const total = points.length * draws;
   if (total > maxTrials) throw new OrreryError('invalid_input', `The sweep makes ${total} trials, over the limit of ${maxTrials}; use fewer grid values or trials.`);
-  const next = mulberry32(spec.seed);
+  const next = seededRandom(spec.seed);
   const out: TrialParams[] = [];
   for (const point of points) {
     for (let draw = 0; draw < draws; draw++) {
@@ -43,17 +44,6 @@ function sample(param: ParamSpec, next: () => number): unknown {
   return Number(raw.toPrecision(6));
 }
 
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A trial's params as script arguments: `--name value` each (lists and objects as JSON). */
 export function paramArgs(params: TrialParams): string[] {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelVersion, OnnxInfo } from '../../../../../app/contract';
 import { packageManifestSchema } from '../../../../../app/contract/packages';
-import { buildManifest, goldenCases, goldenInput, preprocessingOf, seededRandom } from '../../../../../main/services/deploy/package-manifest';
+import { seededRandom } from '../../../../../app/lib/random';
+import { buildManifest, goldenCases, goldenInput, preprocessingOf } from '../../../../../main/services/deploy/package-manifest';
 import { binaryFolder, packageTop } from '../../../../../main/services/deploy/package-files';
 
 function info(overrides: Partial<OnnxInfo> = {}): OnnxInfo {

@@ -2,6 +2,7 @@
  * Builds small ONNX models in TypeScript (a protobuf encoder over the onnx.proto3 fields Orrery reads), so tests
  * and benchmarks make their models at run time instead of keeping binaries in git.
  */
+import { seededRandom } from '../../../../../app/lib/random';
 
 export const OnnxType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
 
@@ -172,24 +173,13 @@ export function encodeModel(model: BuildModel): Buffer {
   return w.finish();
 }
 
-/** A deterministic pseudo-random generator (mulberry32), for weights. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A multilayer perceptron: x [batch, sizes[0]] → MatMul + Add (+ Relu between layers) → y [batch, sizes.at(-1)],
  * optionally ending in Softmax so the output is a score vector.
  */
 export function mlpModel(options: { sizes: number[]; seed?: number; softmax?: boolean; metadata?: Record<string, string>; batch?: number | string }): BuildModel {
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const nodes: BuildNode[] = [];
   const initializers: BuildTensor[] = [];
   let current = 'x';
