@@ -1,5 +1,8 @@
-/** The foot of a form: its error (an alert), the submit button (its busy label while the call runs) and Cancel. */
-export function FormActions({ error, busy, submit, busySubmit, onCancel }: { error: string | null; busy: boolean; submit: string; busySubmit: string; onCancel: () => void }) {
+/**
+ * The foot of a form: its error (an alert), the submit button (`busySubmit` while the call runs, when given) and
+ * Cancel, in a row of `className`.
+ */
+export function FormActions({ error, busy, submit, busySubmit, onCancel, className = 'dialog-actions' }: { error: string | null; busy: boolean; submit: string; busySubmit?: string; onCancel: () => void; className?: string }) {
   return (
     <>
       {error && (
@@ -7,9 +10,9 @@ export function FormActions({ error, busy, submit, busySubmit, onCancel }: { err
           {error}
         </p>
       )}
-      <div className="dialog-actions">
+      <div className={className}>
         <button type="submit" className="button is-primary" disabled={busy}>
-          {busy ? busySubmit : submit}
+          {busy && busySubmit ? busySubmit : submit}
         </button>
         <button type="button" className="button" onClick={onCancel}>
           Cancel

@@ -3,6 +3,7 @@ import { providerKinds, type DiscoveredServer, type Provider } from '../../../ap
 import { errorMessage, isClientError } from '../../client/client-error';
 import { useClient } from '../../client/context';
 import { useAppStore, useAppStoreApi } from '../../store/context';
+import { FormActions } from '../../ui/form-actions';
 import { formatMs } from './prompt-format';
 
 type Kind = Provider['kind'];
@@ -97,19 +98,7 @@ function ProviderEditor({ form, onChange, onDone }: { form: ProviderForm; onChan
         Pinned models
         <input className="text-input mono" value={form.models} onChange={(e) => field({ models: e.target.value })} placeholder="comma-separated, offered in the playground" />
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="prompt-actions">
-        <button type="submit" className="button is-primary" disabled={busy}>
-          {form.id ? 'Save provider' : 'Add provider'}
-        </button>
-        <button type="button" className="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormActions error={error} busy={busy} submit={form.id ? 'Save provider' : 'Add provider'} onCancel={onDone} className="prompt-actions" />
     </form>
   );
 }
