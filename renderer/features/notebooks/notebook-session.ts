@@ -78,6 +78,8 @@ export class NotebookSession {
   private loaded: Promise<void> = Promise.resolve();
   /** Why the document is incomplete (the rest could not be fetched): saving is refused until a reload. */
   private partial: string | null = null;
+  /** Runs of cells not fetched yet (kept by main, or live while the pages arrive), laid over them as they come. */
+  private pendingRuns: CellRun[] = [];
 
   constructor(
     private readonly client: OrreryClient,
@@ -320,10 +322,10 @@ export class NotebookSession {
     this.kept.clear();
     this.partial = null;
     for (const run of opened.runs) if (finished.has(run.state)) this.kept.add(run.cellId);
-    const unapplied = this.applyRuns(model, opened.runs);
+    this.pendingRuns = this.applyRuns(model, opened.runs);
     this.stopModel = model.subscribeChange(() => this.onModelChange(model));
     this.onModelChange(model);
-    const loaded = this.loadRest(model, opened, unapplied);
+    const loaded = this.loadRest(model, opened);
     loaded.catch(() => undefined);
     this.loaded = loaded;
   }
@@ -345,7 +347,7 @@ export class NotebookSession {
    * Fetches the cells after the first ones a page at a time (each page is a short task, so the view stays
    * responsive), appending them to the model. On a failure the document stays partial and saving is refused.
    */
-  private async loadRest(model: NotebookModel, opened: OpenNotebook, runs: CellRun[]): Promise<void> {
+  private async loadRest(model: NotebookModel, opened: OpenNotebook): Promise<void> {
     const total = opened.totalCells;
     let from = opened.notebook.cells.length;
     if (from >= total) return;
@@ -359,7 +361,7 @@ export class NotebookSession {
         page.cells.forEach((cell, i) => this.base.set(cell, from + i));
         model.appendLoaded(page.cells);
         from += page.cells.length;
-        if (runs.length > 0) runs = this.applyRuns(model, runs);
+        if (this.pendingRuns.length > 0) this.pendingRuns = this.applyRuns(model, this.pendingRuns);
         this.set({ loading: from < total ? { loaded: from, total } : null });
       }
     } catch (failure) {
@@ -411,7 +413,14 @@ export class NotebookSession {
 
   private onCell(run: CellRun): void {
     const model = this.state.model;
-    if (!model.applyRun(run)) return;
+    if (!model.applyRun(run)) {
+      // A cell whose page has not arrived yet: its newest run waits for it.
+      if (this.state.loading && !model.cell(run.cellId)) {
+        this.pendingRuns = [...this.pendingRuns.filter((kept) => kept.cellId !== run.cellId || kept.seq > run.seq), run];
+        if (finished.has(run.state)) this.kept.add(run.cellId);
+      }
+      return;
+    }
     if (finished.has(run.state)) this.kept.add(run.cellId);
     if (this.state.pendingInput?.cellId === run.cellId && finished.has(run.state)) this.set({ pendingInput: null });
   }

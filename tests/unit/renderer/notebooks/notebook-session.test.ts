@@ -217,6 +217,23 @@ describe('NotebookSession', () => {
     session.dispose();
   });
 
+  it('keeps a live kernel.cell for a cell whose page has not arrived, and lays it over that cell when it comes', async () => {
+    const file = bigFile(250);
+    const fake = fakeClient({ ...file.handlers, ...saving() });
+    const session = new NotebookSession(fake.client, file.opened({ kernel: kernelInfo() }), 10_000);
+    fake.emit('kernel.cell', 'k1', run('c210', 3, { state: 'running', outputs: [] }));
+    fake.emit('kernel.cell', 'k1', run('c210', 4));
+    fake.emit('kernel.cell', 'k1', run('c210', 2, { state: 'running', outputs: [] }));
+    await session.whenLoaded();
+    const cell = session.getState().model.cell('c210');
+    expect(cell?.run).toBe('ok');
+    expect(cell?.outputs).toHaveLength(1);
+    expect(session.getState().dirty).toBe(true);
+    await session.save();
+    expect(fake.calls.find((c) => c.name === 'kernel.forget')?.input).toEqual({ notebookPath: '/p/nb.ipynb', cellIds: ['c210'] });
+    session.dispose();
+  });
+
   it('waits for the rest of a big notebook before a save asked while loading, and writes every cell', async () => {
     const file = bigFile(150);
     const fake = fakeClient({ ...file.handlers, ...saving() });
