@@ -5,6 +5,7 @@ import { FormActions } from '../../ui/form-actions';
 import { useAppStore, useAppStoreApi } from '../../store/context';
 import type { JobSubmit, JobTemplate } from '../../store/jobs-slice';
 import { Modal } from '../../ui/modal';
+import { EnvSelect } from './env-select';
 import { splitArgs, templateArgs } from './job-format';
 
 /** Resources typed in the wizard for a cluster job (empty: the profile's default). */
@@ -140,8 +141,6 @@ function useTemplates(): { templates: JobTemplate[]; error: string | null } {
 /** The new-job wizard: a template (its options as a form) or a script of the project, the env, the GPUs, a name. */
 export function NewJobDialog({ onClose }: { onClose: () => void }) {
   const store = useAppStoreApi();
-  const envs = useAppStore((s) => s.envs);
-  const defaultEnv = useAppStore((s) => s.defaultEnv);
   const gpus = useAppStore((s) => s.system?.gpus ?? []);
   const { templates, error: templatesError } = useTemplates();
   const [source, setSource] = useState<'template' | 'script'>('template');
@@ -247,19 +246,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
             </label>
           </>
         )}
-        <label className="field">
-          <span>Environment</span>
-          <select className="text-input" value={envId} onChange={(e) => setEnvId(e.target.value)} aria-label="Environment">
-            <option value="">{defaultEnv ? `The project's (${defaultEnv.name})` : "The project's default"}</option>
-            {envs
-              .filter((env) => !env.missing)
-              .map((env) => (
-                <option key={env.id} value={env.id} data-prefix={env.prefix}>
-                  {env.name} — Python {env.version}
-                </option>
-              ))}
-          </select>
-        </label>
+        <EnvSelect value={envId} onChange={setEnvId} />
         <TargetFields target={target} setTarget={setTarget} resources={resources} setResources={setResources} />
         {target === 'local' && (
           <fieldset className="new-job-gpus">

@@ -4,6 +4,7 @@ import { FormActions } from '../../ui/form-actions';
 import { useAppStore, useAppStoreApi } from '../../store/context';
 import type { Sweep, SweepTrial } from '../../store/jobs-slice';
 import { formatTime } from '../../ui/format';
+import { EnvSelect } from './env-select';
 import { whereLabel } from './job-format';
 
 /** `4 succeeded · 1 running · 1 queued` from a sweep's per-state counts (zeros left out). */
@@ -97,8 +98,6 @@ goal: minimize
 function NewSweepForm({ onDone }: { onDone: () => void }) {
   const store = useAppStoreApi();
   const clusters = useAppStore((s) => s.clusters);
-  const envs = useAppStore((s) => s.envs);
-  const defaultEnv = useAppStore((s) => s.defaultEnv);
   const [spec, setSpec] = useState(exampleSweepSpec);
   const [target, setTarget] = useState('');
   const [envId, setEnvId] = useState('');
@@ -123,19 +122,7 @@ function NewSweepForm({ onDone }: { onDone: () => void }) {
         <span>Sweep spec (YAML)</span>
         <textarea className="text-input mono" rows={10} aria-label="Sweep spec" value={spec} onChange={(e) => setSpec(e.target.value)} spellCheck={false} />
       </label>
-      <label className="field">
-        <span>Environment</span>
-        <select className="text-input" aria-label="Environment" value={envId} onChange={(e) => setEnvId(e.target.value)}>
-          <option value="">{defaultEnv ? `The project's (${defaultEnv.name})` : "The project's default"}</option>
-          {envs
-            .filter((env) => !env.missing)
-            .map((env) => (
-              <option key={env.id} value={env.id} data-prefix={env.prefix}>
-                {env.name} — Python {env.version}
-              </option>
-            ))}
-        </select>
-      </label>
+      <EnvSelect value={envId} onChange={setEnvId} />
       <label className="field">
         <span>Run trials on</span>
         <select className="text-input" aria-label="Run trials on" value={target} onChange={(e) => setTarget(e.target.value)}>

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelVersion, OnnxInfo } from '../../../../../app/contract';
+import type { ModelVersion } from '../../../../../app/contract';
 import { packageManifestSchema } from '../../../../../app/contract/packages';
 import { seededRandom } from '../../../../../app/lib/random';
 import { buildManifest, goldenCases, goldenInput, preprocessingOf } from '../../../../../main/services/deploy/package-manifest';
 import { binaryFolder, packageTop } from '../../../../../main/services/deploy/package-files';
+import { onnxInfo } from '../models/onnx-info-fixture';
 
-function info(overrides: Partial<OnnxInfo> = {}): OnnxInfo {
-  return {
-    sha256: 'ab'.repeat(32),
-    size: 100,
-    irVersion: 8,
-    producer: 'test',
-    opsets: { '': 17 },
-    inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 4] }],
-    outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 3] }],
-    operators: {},
-    nodes: 0,
-    parameters: 0,
-    parameterBytes: 0,
-    metadata: {},
-    graph: [],
-    unsupported: [],
-    ...overrides,
-  };
-}
+const info = onnxInfo;
 
 const version = { id: 'mver_abc', modelName: 'iris net', version: 4, lineage: { runId: 'run123' } } as unknown as ModelVersion;
 

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OrreryError, type OnnxInfo } from '../../../../../app/contract';
+import { OrreryError } from '../../../../../app/contract';
 import { benchFeeds, feedsOf, summarizeLatencies, tensorFeeds, topKOf } from '../../../../../main/services/models/inference';
 import { imageSpec, imageTensor, labelsOf, parseCsvRow } from '../../../../../main/services/models/preprocess';
+import { onnxInfo } from './onnx-info-fixture';
 
-function info(partial: Partial<OnnxInfo>): OnnxInfo {
-  return {
-    sha256: 's',
-    size: 1,
-    irVersion: 8,
-    producer: '',
-    opsets: { '': 17 },
-    inputs: [{ name: 'x', dtype: 'float32', dims: ['batch', 4] }],
-    outputs: [{ name: 'y', dtype: 'float32', dims: ['batch', 3] }],
-    operators: {},
-    nodes: 0,
-    parameters: 0,
-    parameterBytes: 0,
-    metadata: {},
-    graph: [],
-    unsupported: [],
-    ...partial,
-  };
-}
+const info = onnxInfo;
 
 function errorOf(work: () => unknown): OrreryError {
   try {
