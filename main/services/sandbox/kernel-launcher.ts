@@ -17,7 +17,7 @@ import { kernelDirPrefix, removeKernelDir, startKernelContainer, type KernelCont
 import { readPoolConfig } from './pool-config';
 import { projectImageTag } from './project-image';
 import type { SandboxService } from './sandbox-service';
-import { processAlive } from './sweep';
+import { pidAlive } from '../../core/pids';
 
 /** The prefix of kernelspec names that run in a sandbox: `sandbox:base`, `sandbox:project`, `sandbox:<image>`. */
 export const sandboxSpecPrefix = 'sandbox:';
@@ -239,7 +239,7 @@ async function isDirectory(dir: string): Promise<boolean> {
 }
 
 /** Removes `<tmp>/orrery-kernel-<pid>-*` folders whose Orrery is gone (their containers are swept by label). */
-export async function sweepKernelDirs(alive: (pid: number) => boolean = processAlive): Promise<number> {
+export async function sweepKernelDirs(alive: (pid: number) => boolean = pidAlive): Promise<number> {
   let removed = 0;
   for (const name of await readdir(os.tmpdir()).catch(() => [])) {
     const pid = Number(new RegExp(`^${kernelDirPrefix}(\\d+)-`).exec(name)?.[1]);

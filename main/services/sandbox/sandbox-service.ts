@@ -22,7 +22,8 @@ import { readPoolConfig, writePoolConfig, type PoolConfig } from './pool-config'
 import { makeOutputDir, removeOutputDir, sweepOutputDirs } from './scratch';
 import { openShell, type ShellSession } from './shell-session';
 import { SandboxJobBackend } from './job-backend';
-import { listSandboxContainers, processAlive, sweepStrays, type LabelledContainer } from './sweep';
+import { pidAlive } from '../../core/pids';
+import { listSandboxContainers, sweepStrays, type LabelledContainer } from './sweep';
 import { WarmPool, type PoolSpec } from './warm-pool';
 
 /** What the sandbox service needs. */
@@ -83,10 +84,10 @@ export class SandboxService implements SandboxJobBackends {
   /** Removes containers and output folders of Orrery processes that are gone, and closes their sessions in the open project's log. */
   async sweepStrays(): Promise<string[]> {
     const removed = await sweepStrays(await this.client.require());
-    await sweepOutputDirs(processAlive);
+    await sweepOutputDirs(pidAlive);
     if (removed.length > 0) this.deps.logger.info('removed stray sandbox containers', { count: removed.length });
     const open = this.deps.projects.current();
-    if (open) closeOrphanedSessions(this.deps.projects.requireCurrent().db, this.deps.clock.now(), processAlive);
+    if (open) closeOrphanedSessions(this.deps.projects.requireCurrent().db, this.deps.clock.now(), pidAlive);
     return removed;
   }
 

@@ -1,17 +1,7 @@
 import type Docker from 'dockerode';
+import { pidAlive } from '../../core/pids';
 import { removeContainer } from './docker';
 import { sandboxLabels } from './hardening';
-
-/** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A container Orrery labelled, as `docker ps` lists it. */
 export interface LabelledContainer {
@@ -50,7 +40,7 @@ export async function listSandboxContainers(docker: Docker): Promise<LabelledCon
  * orrery.sandbox whose orrery.pid is not a live process. Job containers are left to the job backend,
  * which reads their end and removes them; a job may rightly outlive the Orrery that started it.
  */
-export async function sweepStrays(docker: Docker, alive: (pid: number) => boolean = processAlive): Promise<string[]> {
+export async function sweepStrays(docker: Docker, alive: (pid: number) => boolean = pidAlive): Promise<string[]> {
   const removed: string[] = [];
   for (const container of await listSandboxContainers(docker)) {
     if (container.kind === 'job') continue;

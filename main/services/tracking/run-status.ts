@@ -64,17 +64,6 @@ export function runStatus(input: StatusInput): { status: RunStatus; endedAt: num
   return { status: 'crashed', endedAt: null };
 }
 
-/** Whether a process id is alive on this machine (signal 0 probes without signalling; EPERM means it exists). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid a writer name carries (`<pid>-<8 hex>`), or null for `job-<id>` and other names. */
 export function writerPid(writer: string): number | null {
   const match = /^(\d+)-[0-9a-f]+$/.exec(writer);

@@ -10,7 +10,7 @@ import type { OpenProject, ProjectService } from '../projects/project-service';
 import { Ingester, type IngestResult } from './ingest';
 import { importMlflowStore } from './mlflow-import';
 import { exportCsv, getRun, getSummary, KeyNames, listRuns, readSeries } from './run-queries';
-import { pidAlive } from './run-status';
+import { pidAlive } from '../../core/pids';
 import { listRunIds, runIdPattern } from './spool-reader';
 
 /** The folder of a project where the SDK and jobs spool runs (docs/tracking-spool.md). */

@@ -22,7 +22,7 @@ export function DiffTable({ diff, from, to }: { diff: EnvDiff; from: EnvLock; to
         {diff.unchanged} unchanged
       </p>
       {rows.length > 0 && (
-        <table className="env-table" aria-label="Differences">
+        <table className="data-table env-table" aria-label="Differences">
           <thead>
             <tr>
               <th scope="col">Change</th>
@@ -173,7 +173,7 @@ function LocksTable(props: { locks: readonly EnvLock[]; picked: readonly string[
   const store = useAppStoreApi();
   return (
     <div className="env-table-wrap">
-      <table className="env-table" aria-label="Snapshots">
+      <table className="data-table env-table" aria-label="Snapshots">
         <thead>
           <tr>
             <th scope="col" className="env-check-col">

@@ -74,7 +74,7 @@ function InstallForm({ busy, onInstall }: { busy: boolean; onInstall: (source: I
 function PackagesTable({ packages, selected, onToggle }: { packages: readonly EnvPackage[]; selected: ReadonlySet<string>; onToggle: (name: string) => void }) {
   return (
     <div className="env-table-wrap">
-      <table className="env-table" aria-label="Installed packages">
+      <table className="data-table env-table" aria-label="Installed packages">
         <thead>
           <tr>
             <th scope="col" className="env-check-col">

@@ -8,17 +8,7 @@ import { JobLog } from './job-log';
 import { NewJobDialog } from './new-job-dialog';
 import { SweepsPanel } from './sweeps-panel';
 import './jobs.css';
-
-/** Re-renders every second while something runs (durations tick). */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
+import { useNow } from '../../ui/use-now';
 
 function StateBadge({ job }: { job: Job }) {
   return (

@@ -98,7 +98,7 @@ export function AuditLog({ now }: { now: number }) {
         <p className="muted">{sessions.length === 0 ? 'No sandbox session yet: run a notebook kernel in the Sandbox, or `orrery sandbox exec -- CMD`.' : 'No session matches the filter.'}</p>
       ) : (
         <div className="sandbox-table-wrap">
-          <table className="sandbox-table" aria-label="Sandbox sessions">
+          <table className="data-table sandbox-table" aria-label="Sandbox sessions">
             <thead>
               <tr>
                 <th>Started</th>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { formatBytes } from '../../../app/lib/format';
 import { useClient } from '../../client/context';
 import { useAppStore, useAppStoreApi } from '../../store/context';
@@ -7,6 +7,7 @@ import { formatTime } from '../../ui/format';
 import { TaskOutput, useTask } from '../../ui/task-output';
 import { AuditLog } from './audit-log';
 import './sandbox.css';
+import { useNow } from '../../ui/use-now';
 
 /** Warm pool sizes offered (the contract allows 0–16). */
 const poolSizes = [0, 1, 2, 3, 4, 6, 8];
@@ -63,7 +64,7 @@ function ImagesCard({ images }: { images: readonly SandboxImage[] }) {
       {images.length === 0 ? (
         <p className="muted">No image yet. Build the base image (Debian bookworm with Python and ipykernel, built offline from the apt mirror).</p>
       ) : (
-        <table className="sandbox-table" aria-label="Sandbox images">
+        <table className="data-table sandbox-table" aria-label="Sandbox images">
           <thead>
             <tr>
               <th>Image</th>
@@ -124,7 +125,7 @@ function ContainersCard({ containers }: { containers: readonly SandboxContainer[
           No Orrery container exists now.
         </p>
       ) : (
-        <table className="sandbox-table" aria-label="Sandbox containers">
+        <table className="data-table sandbox-table" aria-label="Sandbox containers">
           <thead>
             <tr>
               <th>Container</th>
@@ -149,17 +150,6 @@ function ContainersCard({ containers }: { containers: readonly SandboxContainer[
       )}
     </section>
   );
-}
-
-/** Re-renders every second while a session runs (durations tick). */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
 }
 
 /** The Sandbox area: Docker's state (with how to install or start it), images, running containers and the pool, the audit log. */
